@@ -33,10 +33,8 @@ def build(cfg: dict[str, Any]) -> list[tuple[str, Callable[[Document], None]]]:
         for name in cfg["pipeline"]["stages"]:
             try:
                 factory = load_stage(name)
-            except ModuleNotFoundError as exc:  # TEMPORARY during parallel development
-                if exc.name == STAGE_MODULES.get(name):
-                    continue
-                raise
+            except (ModuleNotFoundError, KeyError):  # TEMPORARY during parallel development
+                continue
             stages.append((name, factory(cfg)))
         _PIPELINES[key] = stages
     return _PIPELINES[key]
@@ -60,7 +58,11 @@ def analyse(doc: Document, cfg: dict[str, Any]) -> Document:
 def process(source: str, cfg: dict[str, Any]) -> dict[str, Any]:
     """One document from path to table records (picklable, engine-independent)."""
     t0 = time.perf_counter()
-    doc = analyse(ingest.load(source, cfg), cfg)
+    try:
+        doc = analyse(ingest.load(source, cfg), cfg)
+    except Exception as exc:  # never let one document end the batch
+        doc = Document(source=source, kind=Path(source).suffix.lstrip("."), content_hash=file_hash(source)
+                       or Document.hash_bytes(source.encode()), status="error", message=ingest.one_line(exc))
     tables = {name: to_records(rows) for name, rows in document_rows(doc).items()}
     return {"source": source, "content_hash": doc.content_hash, "pages": doc.pages,
             "chars": len(doc.text), "status": doc.status, "seconds": time.perf_counter() - t0,
