@@ -42,12 +42,20 @@ class Block:
 
 @dataclass
 class Marker:
-    """A footnote marker found in the body (`1100多篇1`), kept out of the text but remembered."""
+    """A footnote marker found in the body (`1100多篇1`), kept out of the text but remembered.
 
-    offset: int                    # position in Document.text just after which it stood
+    Ingest records where it stood inside its block (`block`, `pos`: the character of the
+    block's text just before which it stood); `finalize` turns that into `offset` in
+    Document.text and `footnote_block` into the block_id of the footnote it points to.
+    """
+
     label: str                     # "1"
     page: int
-    footnote_block: int | None = None  # block_id of the footnote it points to
+    block: "Block | None" = None   # the block it was found in
+    pos: int = 0                   # position in that block's text
+    footnote: "Block | None" = None  # the footnote block it points to, when found
+    offset: int = -1               # set by finalize
+    footnote_block: int | None = None  # set by finalize
 
 
 @dataclass
@@ -106,6 +114,11 @@ class Document:
             page.extend([b.page] * len(b.text))
             owner.extend([b.block_id] * len(b.text))
             pos = b.end
+        for m in self.markers:
+            if m.block is not None and m.block.start >= 0:
+                m.offset = m.block.start + m.pos
+            if m.footnote is not None:
+                m.footnote_block = m.footnote.block_id
         self.text = "".join(parts)
         self.char_page = page
         self.char_block = owner
