@@ -38,6 +38,7 @@ class Block:
     start: int = -1                # offsets in Document.text; -1 for furniture
     end: int = -1
     char_boxes: list[Box | None] | None = None   # one box per character of `text` (PDF only)
+    char_pages: list[int] | None = None  # page per character, when a paragraph runs over a page break
 
 
 @dataclass
@@ -111,7 +112,10 @@ class Document:
                 pos += 1
             b.start, b.end = pos, pos + len(b.text)
             parts.append(b.text)
-            page.extend([b.page] * len(b.text))
+            if b.char_pages is not None and len(b.char_pages) == len(b.text):
+                page.extend(b.char_pages)
+            else:
+                page.extend([b.page] * len(b.text))
             owner.extend([b.block_id] * len(b.text))
             pos = b.end
         for m in self.markers:
