@@ -3,32 +3,41 @@
 One transaction per document: its old rows out, its new rows in, its state row updated.
 A crash therefore leaves every document either wholly old or wholly new, and the exports,
 written after the batch to a temporary file and renamed, are never half written.
+
+The store learns each table's columns and row order from a *spec* (see `table_spec`) that
+the workers send with their results, and keeps it in `_tables`: the parent process never
+has to import the stage modules (and spaCy) to write or export their tables.
 """
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import types
 import typing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 
-from .registry import TABLES, columns
-from .tables import frame
+from .registry import TABLES
 
 STATE = "_state"
+META = "_meta"
+SPECS = "_tables"
+EXPORT_MARK = ".export-generation"
 _SQL = {int: "BIGINT", float: "DOUBLE", str: "VARCHAR", bool: "BOOLEAN"}
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written (locked by another run, unwritable, damaged)."""
 
 
 def _sql_type(tp: Any) -> str:
     if isinstance(tp, str):  # postponed annotations
-        for py, sql in ((("bool",), "BOOLEAN"), (("int",), "BIGINT"), (("float",), "DOUBLE")):
-            if any(tp.replace(" ", "").split("|")[0] == p for p in py):
-                return sql
-        return "VARCHAR"
+        head = tp.replace(" ", "").split("|")[0]
+        return {"bool": "BOOLEAN", "int": "BIGINT", "float": "DOUBLE"}.get(head, "VARCHAR")
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
@@ -36,120 +45,231 @@ def _sql_type(tp: Any) -> str:
     return _SQL.get(tp, "VARCHAR")
 
 
-def _schema(name: str) -> list[tuple[str, str]]:
+def table_spec(name: str) -> dict[str, Any]:
+    """Columns (name, SQL type) and sort keys of a registered table: plain data, picklable."""
     cls = TABLES[name]
-    hints = typing.get_type_hints(cls)
-    return [(f.name, _sql_type(hints.get(f.name, f.type))) for f in dataclasses.fields(cls)]
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # an annotation that does not resolve: fall back to the raw strings
+        hints = {}
+    cols = [[f.name, _sql_type(hints.get(f.name, f.type))] for f in dataclasses.fields(cls)]
+    names = [c for c, _ in cols]
+    order = [c for c in getattr(cls, "__order__", ()) if c in names]
+    return {"columns": cols, "order": order}
 
 
-def _order(name: str) -> str:
-    cols = columns(name)
-    keys = [c for c in getattr(TABLES[name], "__order__", ()) if c in cols]
-    rest = [c for c in cols if c not in keys]
-    return ", ".join(f'"{c}"' for c in keys + rest)
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class DocState:
+    doc_id: str
+    content_hash: str
+    config_hash: str
+    status: str
+    attempts: int
 
 
 class Store:
     """`DIR/pipeline.duckdb` plus the exports next to it."""
 
     def __init__(self, out_dir: str | Path):
+        import duckdb
+
         self.out = Path(out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
         self.path = self.out / "pipeline.duckdb"
-        self.con = duckdb.connect(str(self.path))
+        try:
+            self.con = duckdb.connect(str(self.path))
+        except duckdb.Error as exc:
+            msg = " ".join(str(exc).split())
+            if "lock" in msg.lower():
+                msg = f"{self.path} is in use by another run ({msg[:200]})"
+            raise StoreError(msg) from None
+        self.specs: dict[str, dict[str, Any]] = {}
         self._ensure()
 
+    # -- schema -----------------------------------------------------------------------------
     def _ensure(self) -> None:
-        self.con.execute(f"CREATE TABLE IF NOT EXISTS {STATE} (doc_id VARCHAR, source VARCHAR, "
-                         "content_hash VARCHAR, config_hash VARCHAR, status VARCHAR)")
-        existing = {r[0] for r in self.con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema='main'").fetchall()}
-        for name in sorted(TABLES):
-            want = _schema(name)
-            if name in existing:
-                have = self.con.execute(
-                    "SELECT column_name, data_type FROM information_schema.columns "
-                    "WHERE table_name=? ORDER BY ordinal_position", [name]).fetchall()
-                if [(c, t) for c, t in have] == want:
-                    continue
-                # The schema changed with a new version: the old rows cannot be kept.
-                self.con.execute(f'DROP TABLE "{name}"')
-                self.con.execute(f"DELETE FROM {STATE}")
-            cols = ", ".join(f'"{c}" {t}' for c, t in want)
-            self.con.execute(f'CREATE TABLE "{name}" ({cols})')
+        con = self.con
+        con.execute(f"CREATE TABLE IF NOT EXISTS {STATE} (doc_id VARCHAR, source VARCHAR, "
+                    "content_hash VARCHAR, config_hash VARCHAR, status VARCHAR)")
+        con.execute(f"ALTER TABLE {STATE} ADD COLUMN IF NOT EXISTS attempts INTEGER DEFAULT 1")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {META} (key VARCHAR PRIMARY KEY, value BIGINT)")
+        con.execute(f"INSERT OR IGNORE INTO {META} VALUES ('generation', 0)")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {SPECS} (name VARCHAR PRIMARY KEY, spec VARCHAR)")
+        for name, spec in con.execute(f"SELECT name, spec FROM {SPECS}").fetchall():
+            self.specs[name] = json.loads(spec)
+        # The tables every run writes are known here without asking a worker.
+        self.ensure_tables({n: table_spec(n) for n in ("documents", "blocks") if n in TABLES})
+
+    def ensure_tables(self, specs: dict[str, dict[str, Any]]) -> list[str]:
+        """Create tables not seen before; a table whose columns changed is rebuilt empty.
+
+        Returns the names rebuilt. Their documents' state is invalidated (not deleted, so the
+        old doc_ids can still be cleaned), which makes the run process them again.
+        """
+        rebuilt = []
+        for name in sorted(specs):
+            spec = specs[name]
+            if self.specs.get(name) == spec:
+                continue
+            con = self.con
+            con.execute("BEGIN TRANSACTION")
+            try:
+                cols = [tuple(c) for c in spec["columns"]]
+                exists = con.execute("SELECT count(*) FROM information_schema.tables "
+                                     "WHERE table_schema='main' AND table_name=?", [name]).fetchone()[0]
+                have = con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                   "WHERE table_name=? ORDER BY ordinal_position", [name]).fetchall()
+                if exists and [tuple(h) for h in have] != cols:
+                    con.execute(f"DROP TABLE {_q(name)}")
+                    con.execute(f"UPDATE {STATE} SET config_hash = ''")
+                    rebuilt.append(name)
+                    exists = False
+                if not exists:
+                    con.execute(f"CREATE TABLE {_q(name)} ({', '.join(f'{_q(c)} {t}' for c, t in cols)})")
+                con.execute(f"INSERT OR REPLACE INTO {SPECS} VALUES (?, ?)", [name, json.dumps(spec)])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            self.specs[name] = spec
+        return rebuilt
+
+    def _spec(self, name: str) -> dict[str, Any]:
+        if name not in self.specs:
+            if name not in TABLES:
+                raise KeyError(f"table {name!r} has no registered schema")
+            self.ensure_tables({name: table_spec(name)})
+        return self.specs[name]
 
     # -- incremental state ----------------------------------------------------------------
-    def state(self) -> dict[str, tuple[str, str, str]]:
-        """source -> (content_hash, config_hash, status) of what the store holds."""
-        rows = self.con.execute(f"SELECT source, content_hash, config_hash, status FROM {STATE}").fetchall()
-        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+    def state(self) -> dict[str, DocState]:
+        """source -> what the store holds for it."""
+        rows = self.con.execute(
+            f"SELECT source, doc_id, content_hash, config_hash, status, attempts FROM {STATE}").fetchall()
+        return {r[0]: DocState(r[1], r[2], r[3], r[4], r[5] or 1) for r in rows}
+
+    def generation(self) -> int:
+        return self.con.execute(f"SELECT value FROM {META} WHERE key='generation'").fetchone()[0]
 
     def write(self, source: str, content_hash: str, config_hash: str,
               tables: dict[str, list[dict[str, Any]]]) -> None:
         """Replace everything the store holds for `source` in one transaction."""
         doc = tables["documents"][0]
         doc_id, status = doc["doc_id"], doc["status"]
+        for name, recs in tables.items():
+            if recs:
+                self._spec(name)
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            old = [r[0] for r in con.execute(f"SELECT doc_id FROM {STATE} WHERE source=?", [source]).fetchall()]
-            for d in set(old) | {doc_id}:
-                self._delete(d, keep_source=source)
+            prev = con.execute(f"SELECT doc_id, content_hash, config_hash, status, attempts FROM {STATE} "
+                               "WHERE source=?", [source]).fetchone()
+            if prev and prev[0] != doc_id:
+                self._delete(prev[0], source)
+            # Rows of this content are replaced whichever source wrote them: identical
+            # content is one document, so two names for it never duplicate its rows.
+            for name in self.specs:
+                if name != "documents" and self._has_doc_id(name):
+                    con.execute(f"DELETE FROM {_q(name)} WHERE doc_id=?", [doc_id])
+            con.execute('DELETE FROM documents WHERE source=?', [source])
             con.execute(f"DELETE FROM {STATE} WHERE source=?", [source])
-            for name in sorted(TABLES):
-                recs = tables.get(name) or []
+            for name in sorted(tables):
+                recs = tables[name]
                 if not recs:
                     continue
-                df = frame(name, recs)
+                cols = [c for c, _ in self.specs[name]["columns"]]
+                df = pd.DataFrame.from_records(recs, columns=cols)
                 con.register("_incoming", df)
-                con.execute(f'INSERT INTO "{name}" SELECT {", ".join(chr(34)+c+chr(34) for c in df.columns)} FROM _incoming')
-                con.unregister("_incoming")
-            con.execute(f"INSERT INTO {STATE} VALUES (?, ?, ?, ?, ?)",
-                        [doc_id, source, content_hash, config_hash, status])
+                try:
+                    con.execute(f"INSERT INTO {_q(name)} SELECT {', '.join(_q(c) for c in cols)} FROM _incoming")
+                finally:
+                    con.unregister("_incoming")
+            attempts = 1
+            if status == "error" and prev and prev[3] == "error" and prev[1] == content_hash and prev[2] == config_hash:
+                attempts = (prev[4] or 1) + 1
+            con.execute(f"INSERT INTO {STATE} (doc_id, source, content_hash, config_hash, status, attempts) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", [doc_id, source, content_hash, config_hash, status, attempts])
+            con.execute(f"UPDATE {META} SET value = value + 1 WHERE key='generation'")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
 
-    def _delete(self, doc_id: str, keep_source: str) -> None:
-        # The same content under two names is one document: rows go only when no other
-        # source still points at them.
+    def _has_doc_id(self, name: str) -> bool:
+        return any(c == "doc_id" for c, _ in self.specs[name]["columns"])
+
+    def _delete(self, doc_id: str, source: str) -> None:
+        # The same content under two names is one document: its rows go only when no
+        # other source still points at them.
         others = self.con.execute(f"SELECT count(*) FROM {STATE} WHERE doc_id=? AND source<>?",
-                                  [doc_id, keep_source]).fetchone()[0]
+                                  [doc_id, source]).fetchone()[0]
         if others:
             return
-        for name in TABLES:
-            self.con.execute(f'DELETE FROM "{name}" WHERE doc_id=?', [doc_id])
+        for name in self.specs:
+            if name != "documents" and self._has_doc_id(name):
+                self.con.execute(f'DELETE FROM {_q(name)} WHERE doc_id=?', [doc_id])
 
     def prune(self, keep_sources: set[str]) -> list[str]:
-        """Drop the rows of inputs that are gone; return their sources."""
-        gone = [s for s in self.state() if s not in keep_sources]
-        for source in gone:
-            self.con.execute("BEGIN TRANSACTION")
-            did = self.con.execute(f"SELECT doc_id FROM {STATE} WHERE source=?", [source]).fetchone()[0]
-            self._delete(did, keep_source=source)
-            self.con.execute(f"DELETE FROM {STATE} WHERE source=?", [source])
-            self.con.execute("COMMIT")
+        """Drop the rows of inputs that are gone (one transaction); return their sources."""
+        gone = sorted(s for s in self.state() if s not in keep_sources)
+        if not gone:
+            return []
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for source in gone:
+                did = con.execute(f"SELECT doc_id FROM {STATE} WHERE source=?", [source]).fetchone()[0]
+                self._delete(did, source)
+                con.execute("DELETE FROM documents WHERE source=?", [source])
+                con.execute(f"DELETE FROM {STATE} WHERE source=?", [source])
+            con.execute(f"UPDATE {META} SET value = value + 1 WHERE key='generation'")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
         return gone
 
     # -- exports ----------------------------------------------------------------------------
+    def tables(self) -> list[str]:
+        return sorted(self.specs)
+
     def read(self, name: str) -> pd.DataFrame:
-        return self.con.execute(f'SELECT * FROM "{name}" ORDER BY {_order(name)}').df()
+        spec = self._spec(name)
+        names = [c for c, _ in spec["columns"]]
+        keys = spec["order"] + [c for c in names if c not in spec["order"]]
+        return self.con.execute(f"SELECT * FROM {_q(name)} ORDER BY {', '.join(_q(c) for c in keys)}").df()
+
+    def exports_current(self) -> bool:
+        """True when the export files exist and were written after the last change."""
+        mark = self.out / EXPORT_MARK
+        try:
+            if int(mark.read_text().strip()) != self.generation():
+                return False
+        except (OSError, ValueError):
+            return False
+        return all((self.out / f"{n}.{ext}").is_file() for n in self.tables() for ext in ("csv", "parquet"))
 
     def export(self) -> list[Path]:
         """Write DIR/<table>.csv and .parquet for every table, atomically, rows in a fixed order."""
         written = []
-        for name in sorted(TABLES):
+        for name in self.tables():
             df = self.read(name)
             for ext in ("csv", "parquet"):
                 final = self.out / f"{name}.{ext}"
                 tmp = self.out / f".{name}.{ext}.tmp"
                 if ext == "csv":
-                    df.to_csv(tmp, index=False, encoding="utf-8")
+                    df.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
                 else:
                     df.to_parquet(tmp, index=False)
                 os.replace(tmp, final)
                 written.append(final)
+        tmp = self.out / (EXPORT_MARK + ".tmp")
+        tmp.write_text(f"{self.generation()}\n")
+        os.replace(tmp, self.out / EXPORT_MARK)
         return written
 
     def close(self) -> None:
