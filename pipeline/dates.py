@@ -1,0 +1,899 @@
+"""Stage `dates`: every date, period and duration in the text, normalised and anchored.
+
+Analysts sort and filter by date, so each mention becomes a TIMEX3 value (2020, 2020-01-24,
+2020-H1, 2020-Q3, 2020-W05, P3Y) plus the ISO day interval it covers. Reports leave most
+dates partial (`1月24日`, `25日`, `截至11月底`); a partial date takes what it lacks from the
+document's own timeline, in this order, and `anchor` records which:
+
+  explicit   the mention names its year itself
+  inherited  from the nearest preceding date in reading order (body and footnotes keep
+             separate chains: a footnote's access date never anchors the body)
+  document   from the document's own date (收稿日期/发布日期/a dated header line, else
+             doc.meta["pdf_date"] / doc.meta["date"])
+  reference  from cfg["dates"]["ref_date"] (`pipeline run --ref-date`)
+  unresolved none of these: the value keeps X for what is unknown (XXXX-01-24)
+
+Deictic words (今年 去年 明年 上年 本月) count from the time of writing, so they resolve
+against the document date, then the reference date, and only then the last date
+mentioned; anaphoric words (当年 同月 次年 同期 the same month) refer to the period under
+discussion, so they resolve against the last date mentioned first. 同期 / the same period
+is the last mentioned period one year earlier.
+
+`mod` holds the qualifiers joined with "+", the part of the period first (START, MID, END)
+and the relation after it (AS_OF, START, BEFORE, AFTER, APPROX): 截至11月底 → "END+AS_OF",
+value 2020-11, interval 2020-11-25..2020-11-30 (月底 = the last days of the month, as in
+JioNLP). 上半年/下半年 are values (2020-H1), not mods. A compact range (2019年4月12-19日,
+1-9月) is one row whose value is the enclosing period and whose interval is the range.
+A five-year plan (“十四五”) is a duration P5Y with its calendar interval 2021–2025.
+
+All language knowledge is in pipeline/data/dates/*.tsv; this module holds the grammar.
+"""
+from __future__ import annotations
+
+import bisect
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from .document import Document
+from .registry import stage, table
+
+
+@table("dates")
+@dataclass
+class DateRow:
+    doc_id: str
+    sent_id: int
+    start: int
+    end: int
+    text: str
+    value: str
+    type: str            # date, duration, set
+    mod: str             # START/MID/END then AS_OF/START/BEFORE/AFTER/APPROX, joined by "+"
+    start_date: str      # resolved ISO day interval ("" when unresolved or open)
+    end_date: str
+    anchor: str          # explicit, inherited, document, reference, unresolved
+    page: int
+
+    __order__ = ("doc_id", "start")
+
+
+# ---------------------------------------------------------------------------------------
+# Lexicons
+# ---------------------------------------------------------------------------------------
+
+def _rows(name: str) -> list[list[str]]:
+    text = resources.files("pipeline").joinpath(f"data/dates/{name}").read_text("utf-8")
+    out = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        out.append([c.strip() for c in line.split("\t")])
+    return out
+
+
+def _alt(words, ascii_ci: bool = False) -> str:
+    """Alternation, longest first so 上年同期 wins over 上年."""
+    words = sorted(set(words), key=lambda w: (-len(w), w))
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+
+
+@dataclass
+class Lexicon:
+    pre: dict[str, str]
+    post: dict[str, tuple[str, str]]
+    parts: dict[tuple[str, str], tuple[int, int, str]]
+    relative: dict[str, tuple[str, int, str]]
+    months_en: dict[str, int]
+    festivals: dict[str, tuple[int, int]]
+    plans: dict[str, tuple[int, int]]
+    durations: dict[str, str]
+    doc_cues: list[str]
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    pre, post = {}, {}
+    for r in _rows("qualifiers.tsv"):
+        word, pos, mod = r[0], r[1], r[2]
+        if pos == "pre":
+            pre[word.lower()] = "" if mod == "-" else mod
+        else:
+            post[word] = (mod, r[3] if len(r) > 3 else "")
+    parts = {(r[0], r[1]): (int(r[2]), int(r[3]), r[4]) for r in _rows("parts.tsv")}
+    relative = {r[0].lower(): (r[1], int(r[2]), r[3]) for r in _rows("relative.tsv")}
+    months = {r[0]: int(r[1]) for r in _rows("months_en.tsv")}
+    fest = {}
+    for r in _rows("festivals.tsv"):
+        mm, dd = r[1].split("-")
+        fest[r[0]] = (int(mm), int(dd))
+    plans = {r[0]: (int(r[1]), int(r[2])) for r in _rows("plans.tsv")}
+    durs = {r[0]: r[1] for r in _rows("durations.tsv")}
+    cues = [r[0] for r in _rows("doc_date_cues.tsv")]
+    return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues)
+
+
+# ---------------------------------------------------------------------------------------
+# Numerals
+# ---------------------------------------------------------------------------------------
+
+CN_DIGIT = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "仨": 3, "四": 4,
+            "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+
+
+def cn_int(s: str) -> int | None:
+    """Arabic or Chinese numeral (digit-wise 二〇二〇 or positional 二十九 / 廿一) to int."""
+    s = s.replace(" ", "").replace("\u3000", "")
+    if not s:
+        return None
+    if s.isascii() and s.isdigit():
+        return int(s)
+    if all(c in CN_DIGIT for c in s):
+        v = 0
+        for c in s:
+            v = v * 10 + CN_DIGIT[c]
+        return v
+    if s[0] == "廿":
+        rest = s[1:]
+        return 20 + (CN_DIGIT.get(rest, 0) if rest else 0) if len(rest) <= 1 else None
+    total, cur = 0, 0
+    for c in s:
+        if c in CN_DIGIT:
+            cur = CN_DIGIT[c]
+        elif c in CN_UNIT:
+            total += (cur or 1) * CN_UNIT[c]
+            cur = 0
+        else:
+            return None
+    return total + cur
+
+
+def cn_float(s: str) -> float | None:
+    if re.fullmatch(r"\d+(?:\.\d+)?", s.replace(",", "")):
+        return float(s.replace(",", ""))
+    v = cn_int(s)
+    return float(v) if v is not None else None
+
+
+# ---------------------------------------------------------------------------------------
+# Patterns (built once from the lexicons)
+# ---------------------------------------------------------------------------------------
+
+SP = r"[ \u3000]?"
+Y4 = r"[12][ ]?\d[ ]?\d[ ]?\d"                  # 2020, letter-spaced 2 0 2 0
+CNY = r"[〇零○一二三四五六七八九]{2,4}"
+MON = r"1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九]"
+DAY = r"3[01]|[12]\d|0?[1-9]"
+CNDAY = r"三十一?|二十[一二三四五六七八九]?|廿[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九]"
+RNG = r"(?:[-－~～—–]+|至|到)"
+CNN = r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+"
+
+
+@dataclass
+class Patterns:
+    zh: re.Pattern
+    num: re.Pattern
+    en: re.Pattern
+    dur: re.Pattern
+    plan: re.Pattern
+    mask: re.Pattern
+    cue: re.Pattern
+
+
+@lru_cache(maxsize=1)
+def patterns() -> Patterns:
+    lx = lexicon()
+    zh_pre = _alt([w for w in lx.pre if not w.isascii()])
+    zh_post = _alt([w for w in lx.post if not w.isascii()])
+    rel = {w: v for w, v in lx.relative.items() if not w.isascii()}
+    rely = _alt([w for w, v in rel.items() if v[0] == "year"])
+    relm = _alt([w for w, v in rel.items() if v[0] == "month"])
+    relq = _alt([w for w, v in rel.items() if v[0] == "quarter"])
+    reld = _alt([w for w, v in rel.items() if v[0] == "day"])
+    relp = _alt([w for w, v in rel.items() if v[0] == "period"])
+    zh_parts = _alt([w for (w, _u) in lx.parts if not w.isascii()])
+    fest = _alt([w for w in lx.festivals if not w.isascii()])
+    zh = re.compile(rf"""
+        (?<![0-9A-Za-z._/])
+        (?P<pre>(?:{zh_pre}){SP})?
+        (?:
+            (?P<relp>{relp})
+          | (?P<cent>上世纪|\d{{1,2}}世纪|[一二三四五六七八九十]{{1,3}}世纪)?{SP}
+            (?P<dec>\d0|[一二三四五六七八九]十)年代
+          | (?P<centb>\d{{1,2}}|[一二三四五六七八九十]{{1,3}}){SP}世纪
+          | (?:(?P<ry>{rely})
+              |(?P<y>{Y4}|\d\d|{CNY}){SP}年(?![代龄级纪轻])(?:度)?
+              |(?P<yb>{Y4})(?={SP}(?:上半年|下半年|年度|第?[一二三四1-4]季度|[Qq][1-4])))?
+            {SP}
+            (?:
+                (?P<rm>{relm})
+              | (?P<m>{MON})(?:{SP}{RNG}{SP}(?P<m2>{MON}))?{SP}月份?
+              | (?P<fest>{fest})
+              | (?P<rq>{relq})
+              | 第?(?P<q>[一二三四1-4])季度
+              | (?P<q1>首)季度
+              | [Qq](?P<qq>[1-4])(?:季度)?
+              | (?P<qsp>前|后)(?P<qk>[一二三两1-3])个?季度
+              | (?P<msp>前|后)(?P<mk>1[01]|[1-9]|十[一]?|[一二三四五六七八九两])个?月
+              | (?P<rd>{reld})
+            )?
+            (?:的?第(?P<wk>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})个?(?:周|星期|礼拜))?
+            (?:
+                {SP}(?P<d>{DAY}|{CNDAY})(?:{SP}{RNG}{SP}(?P<d2>{DAY}|{CNDAY}))?{SP}[日号]
+              | (?<=月)(?P<dn>{DAY})(?![0-9.%万千百亿个只名家人次多余日号])
+            )?
+            (?P<part>{zh_parts})?
+        )
+        (?P<post>{SP}(?:{zh_post}))?
+    """, re.X)
+    num = re.compile(rf"""
+        (?<![0-9A-Za-z._/:\\])
+        (?P<pre>(?:{zh_pre}){SP})?
+        (?:
+            (?P<ny>(?:1[5-9]|20)\d\d)(?P<s>[-/.])(?P<nm>1[0-2]|0?[1-9])
+            (?:(?P<nd_sep>[-/.])(?P<nd>3[01]|[12]\d|0?[1-9])(?![0-9A-Za-z_/\\]|-\d)
+               |(?![0-9A-Za-z_/\\]|[.-]\d))
+          | (?P<cy>(?:19|20)\d\d)(?P<cm>0[1-9]|1[0-2])(?P<cd>0[1-9]|[12]\d|3[01])(?![0-9A-Za-z])
+        )
+        (?P<post>{SP}(?:{zh_post}))?
+    """, re.X)
+    en_pre = _alt([w for w in lx.pre if w.isascii()])
+    mon_en = _alt(list(lx.months_en))
+    mon_full = _alt([w for w in lx.months_en if len(w) > 3 and w != "sept"])
+    en_parts = _alt([w for (w, _u) in lx.parts if w.isascii()])
+    en_rel = _alt([w for w in lx.relative if w.isascii()])
+    ey = r"(?:1[5-9]|20)\d\d"
+    ord_ = r"(?:st|nd|rd|th)?"
+    en = re.compile(rf"""
+        (?<![0-9A-Za-z])
+        (?P<pre>(?i:{en_pre})\s+(?:the\s+)?(?:(?i:end)(?=[-\s]))?)?
+        (?:
+            (?P<ed1>[0-3]?\d){ord_}\s+(?P<emon1>(?i:{mon_en}))\.?,?\s+(?P<ey1>{ey})
+          | (?P<emon2>(?i:{mon_en}))\.?\s+(?P<ed2>[0-3]?\d){ord_}(?![0-9])(?:,?\s*(?P<ey2>{ey}))?
+          | (?:(?i:the)\s+)?(?P<epart>(?i:{en_parts}))(?:-|\s+(?:of\s+)?)
+            (?:(?P<emon3>(?i:{mon_en}))\.?(?:,?\s+(?P<ey3>{ey}))?|(?P<ey4>{ey}))
+          | (?:(?i:the)\s+)?(?P<ehalf>(?i:first|second))\s+half\s+(?:of\s+)?(?P<ey5>{ey})
+          | (?:(?i:the)\s+)?(?P<eq>(?i:first|second|third|fourth))\s+quarter\s+(?:of\s+)?(?P<ey6>{ey})
+          | (?P<ehq>[HQ][1-4])\s*(?P<ey7>{ey})
+          | (?P<ey8>{ey})\s*(?P<ehq2>[HQ][1-4])
+          | (?P<emon4>(?i:{mon_en}))\.?,?\s+(?P<ey9>{ey})
+          | (?P<emon5>(?i:{mon_full}))
+          | (?P<erel>(?i:{en_rel}))
+          | (?<=\s)(?P<ey10>{ey})
+        )
+        (?![0-9A-Za-z])
+    """, re.X)
+    dunits = _alt([w for w in lx.durations if not w.isascii()])
+    en_dunits = _alt([w for w in lx.durations if w.isascii()])
+    dur = re.compile(rf"""
+        (?<![0-9A-Za-z.])
+        (?:
+            (?P<every>每隔|每)(?P<en>{CNN})?(?P<ehalf>半)?个?(?P<eu>年|月|季度|周|星期|天|日)
+          | (?P<pre>过去的?|近|最近|未来)?(?P<n>{CNN})(?P<more>多|余)?(?P<half1>半)?个?(?P<more2>多)?(?P<u>{dunits})(?P<half>半)?
+            (?P<post>以来|来|以后|之后|后|以前|之前|前|以内|之内|内)?
+          | (?P<en_n>\d+(?:\.\d+)?)\s+(?P<en_u>(?i:{en_dunits}))
+        )
+    """, re.X)
+    plan = re.compile(r"(?P<q>[“\"‘「])?(?P<p>" + _alt(list(lx.plans)) + r")(?(q)[”\"’」]|(?=规划|时期|期间|计划))")
+    mask = re.compile(r"""
+        (?:https?://|ftp://|www\.)[A-Za-z0-9\-._~:/?#@!$&*+;=%]+
+      | \bdoi\s*[:：]?\s*10\.\d{4,9}/\S+ | \b10\.\d{4,9}/[^\s，。；]+
+      | [\w.+-]+@[\w-]+(?:\.[\w-]+)+
+      | (?:[A-Za-z]:)?(?:[\\/][\w.-]+){3,}
+      | (?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d) | (?<!\d)0\d{2,3}-\d{7,8}(?!\d)
+      | \b[vV](?:er(?:sion)?\.?\s*)?\d+(?:\.\d+)+\b
+      | \d{9,}
+    """, re.X)
+    cue = re.compile(r"(?:" + _alt(lx.doc_cues) + r")\s*[:：]?\s*$", re.I)
+    return Patterns(zh, num, en, dur, plan, mask, cue)
+
+
+# ---------------------------------------------------------------------------------------
+# Mentions and resolution
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class Mention:
+    """What one expression says, before the timeline fills in what it leaves out."""
+    start: int
+    end: int
+    year: int | None = None
+    month: int | None = None
+    month2: int | None = None
+    day: int | None = None
+    day2: int | None = None
+    quarter: int | None = None
+    half: int | None = None
+    part: tuple[str, str] | None = None        # (word, unit) in lexicon.parts
+    qspan: tuple[int, int] | None = None       # quarters first..last
+    mspan: tuple[int, int] | None = None       # months first..last
+    week: int | None = None                    # week of year, or of month when month set
+    rel: tuple[str, int, str] | None = None    # (unit, offset, reading)
+    decade: int | None = None                  # 198 for the 1980s
+    century: int | None = None                 # 17 for the 1700s
+    type: str = "date"
+    value: str = ""                            # preset for durations, sets, plans
+    interval: tuple[dt.date, dt.date] | None = None
+    mods: list[str] = field(default_factory=list)
+
+    def needs_anchor(self) -> bool:
+        return self.type == "date" and self.year is None and self.decade is None and self.century is None
+
+
+def _year(s: str, pivot: int) -> int | None:
+    v = cn_int(s)
+    if v is None:
+        return None
+    digits = len(s.replace(" ", ""))
+    if digits == 2:
+        v += 2000 if v < pivot else 1900
+    return v if 1000 <= v <= 2999 else None
+
+
+def _last_day(y: int, m: int) -> int:
+    return calendar.monthrange(y, m)[1]
+
+
+def _add_months(y: int, m: int, k: int) -> tuple[int, int]:
+    n = y * 12 + (m - 1) + k
+    return n // 12, n % 12 + 1
+
+
+@dataclass
+class Anchor:
+    """A point on the timeline a partial date can borrow from."""
+    year: int
+    month: int | None = None
+    day: int | None = None
+    source: str = "inherited"
+    mention: Mention | None = None
+
+
+def _parse_anchor_date(s: Any) -> dt.date | None:
+    if not s:
+        return None
+    if isinstance(s, dt.datetime):
+        return s.date()
+    if isinstance(s, dt.date):
+        return s
+    m = re.search(r"((?:1[5-9]|20)\d\d)-?(\d\d)?-?(\d\d)?", str(s))
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
+    except ValueError:
+        return None
+
+
+class Normaliser:
+    """Finds date mentions in a text and resolves them along the text's own timeline."""
+
+    def __init__(self, cfg: dict[str, Any] | None = None):
+        dcfg = (cfg or {}).get("dates", {})
+        self.pivot = int(dcfg.get("century_pivot", 50))
+        self.ref = _parse_anchor_date(dcfg.get("ref_date"))
+        self.cue_window = int(dcfg.get("doc_date_cue_window", 12))
+        self.header_blocks = int(dcfg.get("doc_date_header_blocks", 5))
+        self.header_max_chars = int(dcfg.get("doc_date_header_max_chars", 40))
+        self.lx = lexicon()
+        self.pt = patterns()
+
+    # -- finding ------------------------------------------------------------------------
+    def find(self, text: str, skip: list[tuple[int, int]] | None = None) -> list[Mention]:
+        """All mentions in `text`, leftmost-longest, none overlapping a masked span."""
+        masked = sorted([(m.start(), m.end()) for m in self.pt.mask.finditer(text)] + list(skip or []))
+        mstarts = [a for a, _ in masked]
+        cands: list[Mention] = []
+        for fn in (self._plans, self._numeric, self._zh, self._en, self._durations):
+            for men in fn(text):
+                if men is not None and not self._masked(men, masked, mstarts):
+                    cands.append(men)
+        cands.sort(key=lambda m: (m.start, -(m.end - m.start)))
+        out: list[Mention] = []
+        last_end = -1
+        for m in cands:
+            if m.start >= last_end:
+                out.append(m)
+                last_end = m.end
+        return out
+
+    @staticmethod
+    def _masked(men: Mention, masked, mstarts) -> bool:
+        i = bisect.bisect_right(mstarts, men.end)
+        for a, b in masked[max(0, i - 8):i]:
+            if a < men.end and men.start < b:
+                return True
+        return False
+
+    def _qualify(self, men: Mention, pre: str | None, post: str | None, text: str, end: int) -> bool:
+        """Add the mods of the prefix/suffix words; False when a suffix is really part of a word."""
+        if pre:
+            key = re.sub(r"\s+", " ", pre.strip().lower())
+            key = re.sub(r"\s+(the\s+)?(end)?$", "", key).strip()
+            mod = self.lx.pre.get(key, "")
+            if mod:
+                men.mods.append(mod)
+        if post:
+            w = post.strip()
+            mod, notf = self.lx.post.get(w, ("", ""))
+            if notf and end < len(text) and text[end] in notf:
+                return False
+            if mod and mod not in men.mods:
+                men.mods.append(mod)
+        return True
+
+    def _part(self, men: Mention, word: str, unit: str) -> bool:
+        if (word, unit) not in self.lx.parts:
+            return False
+        first, last, mod = self.lx.parts[(word, unit)]
+        if mod in ("H1", "H2"):
+            men.half = 1 if mod == "H1" else 2
+        else:
+            men.part = (word, unit)
+            men.mods.insert(0, mod)
+        return True
+
+    def _zh(self, text: str):
+        lx = self.lx
+        for m in self.pt.zh.finditer(text):
+            g = m.groupdict()
+            core = [k for k in ("relp", "dec", "centb", "ry", "y", "yb", "rm", "m", "fest", "rq", "q", "q1", "qq",
+                                "qsp", "msp", "rd", "d", "dn", "wk") if g[k]]
+            if not core and not (g["part"] and g["part"][0] in "年月上下"):
+                continue
+            start = m.start("pre") if g["pre"] else min(m.start(k) for k in core) if core else m.start("part")
+            if g["pre"]:
+                start = m.start()
+            men = Mention(start, m.end())
+            if g["relp"]:
+                men.rel = lx.relative[g["relp"]]
+            elif g["dec"] or g["centb"]:
+                if g["centb"]:
+                    c = cn_int(g["centb"])
+                    if not c or c > 21:
+                        continue
+                    men.century = c - 1
+                else:
+                    d = cn_int(g["dec"])
+                    c = g["cent"]
+                    base = 19 if not c or c.startswith("上") else (cn_int(c[:-2]) or 20) - 1
+                    men.decade = base * 10 + d // 10
+            else:
+                if g["y"]:
+                    ys = g["y"].replace(" ", "")
+                    men.year = _year(ys, self.pivot)
+                    if men.year is None:
+                        continue
+                    # bare 15年 / 三十年 is more often a duration: a two-digit Arabic year needs a month or part
+                    if len(ys) == 2 and ys.isdigit() and not (g["m"] or g["part"] or g["q"] or g["qq"] or g["msp"]
+                                                              or g["qsp"] or g["wk"]):
+                        continue
+                    if len(ys) == 2 and not ys.isdigit() and ys[0] == ys[1] == "一":
+                        continue
+                elif g["yb"]:
+                    men.year = _year(g["yb"].replace(" ", ""), self.pivot)
+                elif g["ry"]:
+                    men.rel = lx.relative[g["ry"]]
+                if g["rm"]:
+                    men.rel = lx.relative[g["rm"]] if not men.rel else men.rel
+                    if men.rel[0] == "year":   # 去年同月: keep the year word, month from the chain
+                        pass
+                if g["m"]:
+                    men.month = cn_int(g["m"])
+                    if g["m2"]:
+                        men.month2 = cn_int(g["m2"])
+                        if not men.month2 or men.month2 <= men.month:
+                            men.month2 = None
+                if g["fest"]:
+                    men.month, men.day = lx.festivals[g["fest"]]
+                if g["rq"]:
+                    men.rel = lx.relative[g["rq"]]
+                if g["q"] or g["qq"] or g["q1"]:
+                    men.quarter = 1 if g["q1"] else cn_int(g["q"] or g["qq"])
+                if g["qsp"]:
+                    k = cn_int(g["qk"])
+                    men.qspan = (1, k) if g["qsp"] == "前" else (5 - k, 4)
+                if g["msp"]:
+                    k = cn_int(g["mk"])
+                    if not k or k > 12:
+                        continue
+                    men.mspan = (1, k) if g["msp"] == "前" else (13 - k, 12)
+                if g["rd"]:
+                    men.rel = lx.relative[g["rd"]]
+                if g["wk"]:
+                    men.week = cn_int(g["wk"])
+                dstr = g["d"] or g["dn"]
+                if dstr:
+                    has_month = bool(g["m"] or g["rm"] or g["fest"])
+                    if not has_month and not g["y"] and not g["ry"]:
+                        # a bare day: Arabic digits with 日 only (一日之计, 36号文 are not dates)
+                        if not dstr.isdigit() or text[m.end("d"):m.end("d") + 1] != "日":
+                            continue
+                        if start > 0 and text[start - 1] in "第个每近数几前后这那":
+                            continue
+                        if text[m.end("d") + 1:m.end("d") + 3].startswith(("内", "以内", "之内")):
+                            continue
+                    men.day = cn_int(dstr)
+                    if g["d2"]:
+                        men.day2 = cn_int(g["d2"])
+                        if not men.day2 or men.day2 <= men.day:
+                            men.day2 = None
+                if g["part"]:
+                    unit = ("month" if (men.month or g["rm"]) and not men.day else
+                            "quarter" if (men.quarter or g["rq"]) else "year")
+                    if not self._part(men, g["part"], unit) and not self._part(men, g["part"], "year"):
+                        continue
+                if not (men.year or men.rel or men.month or men.day or men.quarter or men.half or men.qspan
+                        or men.mspan or men.week or men.part):
+                    continue
+                if men.month is not None and not 1 <= men.month <= 12:
+                    continue
+                if men.day is not None and not 1 <= men.day <= 31:
+                    continue
+            if not self._qualify(men, g["pre"], g["post"], text, m.end()):
+                men.end = m.start("post")
+            yield men
+
+    def _numeric(self, text: str):
+        for m in self.pt.num.finditer(text):
+            g = m.groupdict()
+            men = Mention(m.start(), m.end())
+            if g["ny"]:
+                if g["s"] == "." and not g["nd"] and re.match(r"\s*[万亿千百元美%‰个]", text[m.end():m.end() + 2]):
+                    continue
+                men.year, men.month = int(g["ny"]), int(g["nm"])
+                men.day = int(g["nd"]) if g["nd"] else None
+            else:
+                men.year, men.month, men.day = int(g["cy"]), int(g["cm"]), int(g["cd"])
+            if not self._qualify(men, g["pre"], g["post"], text, m.end()):
+                men.end = m.start("post")
+            yield men
+
+    def _en(self, text: str):
+        lx = self.lx
+        for m in self.pt.en.finditer(text):
+            g = m.groupdict()
+            men = Mention(m.start(), m.end())
+            mon = g["emon1"] or g["emon2"] or g["emon3"] or g["emon4"] or g["emon5"]
+            if mon:
+                if not mon[0].isupper():   # "may", "march" as verbs
+                    continue
+                men.month = lx.months_en[mon.lower()]
+            y = next((g[k] for k in ("ey1", "ey2", "ey3", "ey4", "ey5", "ey6", "ey7", "ey8", "ey9", "ey10") if g[k]), None)
+            if y:
+                men.year = int(y)
+            d = g["ed1"] or g["ed2"]
+            if d:
+                men.day = int(d)
+                if not 1 <= men.day <= 31:
+                    continue
+            if g["ey10"] and not g["pre"]:
+                continue
+            if g["emon5"] and not g["pre"] and mon.lower() == "may":
+                continue
+            pre = g["pre"] or ""
+            if g["epart"] or re.search(r"(?i)\bend$", pre.strip()):
+                word = (g["epart"] or "end").lower()
+                self._part(men, word, "month" if men.month else "year")
+            if g["ehalf"]:
+                men.half = 1 if g["ehalf"].lower() == "first" else 2
+            if g["eq"]:
+                men.quarter = ["first", "second", "third", "fourth"].index(g["eq"].lower()) + 1
+            hq = g["ehq"] or g["ehq2"]
+            if hq:
+                if hq[0] == "H":
+                    men.half = int(hq[1])
+                    if men.half > 2:
+                        continue
+                else:
+                    men.quarter = int(hq[1])
+            if g["erel"]:
+                men.rel = lx.relative[re.sub(r"\s+", " ", g["erel"].lower())]
+            self._qualify(men, pre, None, text, m.end())
+            yield men
+
+    def _durations(self, text: str):
+        for m in self.pt.dur.finditer(text):
+            g = m.groupdict()
+            men = Mention(m.start(), m.end(), type="duration")
+            if g["every"]:
+                n = cn_float(g["en"]) if g["en"] else 1.0
+                if n is None:
+                    continue
+                if g["ehalf"]:
+                    n = n * 0.5 if g["en"] else 0.5
+                unit = {"年": "Y", "月": "M", "季度": "Q", "周": "W", "星期": "W", "天": "D", "日": "D"}[g["eu"]]
+                men.type, men.value = "set", _iso_duration(n, unit)
+                yield men
+                continue
+            if g["en_n"]:
+                n = float(g["en_n"])
+                unit = self.lx.durations[g["en_u"].lower()]
+            else:
+                nstr = g["n"]
+                n = cn_float(nstr)
+                if n is None or n == 0:
+                    continue
+                u = g["u"]
+                unit = self.lx.durations[u]
+                if u in ("年",) and nstr.isdigit() and len(nstr) == 4:
+                    continue   # 2020年 is a year, found by the date grammar
+                if u in ("日", "月") and not (u == "日" and nstr.isdigit() and n > 31) and not g["post"]:
+                    continue   # 3日 / 3月 are days and months; 90日 is a duration
+                if g["half"] or g["half1"]:
+                    n += 0.5
+            men.value = _iso_duration(n, unit)
+            if g.get("more") or g.get("more2"):
+                men.mods.append("APPROX")
+            post = g.get("post")
+            if post:
+                men.mods.append({"以来": "START", "来": "START", "以后": "AFTER", "之后": "AFTER", "后": "AFTER",
+                                 "以前": "BEFORE", "之前": "BEFORE", "前": "BEFORE"}.get(post, "WITHIN"))
+            if g.get("pre") in ("过去", "过去的", "近", "最近") and unit == "Y" and n == int(n):
+                men.mods.append("PAST")   # resolved below to the n full years before the anchor
+            yield men
+
+    def _plans(self, text: str):
+        for m in self.pt.plan.finditer(text):
+            a, b = self.lx.plans[m.group("p")]
+            men = Mention(m.start(), m.end(), type="duration", value=f"P{b - a + 1}Y")
+            men.interval = (dt.date(a, 1, 1), dt.date(b, 12, 31))
+            yield men
+
+    # -- anchoring ----------------------------------------------------------------------
+    def document_date(self, doc: Document, mentions: list[Mention]) -> tuple[dt.date | None, str]:
+        """The document's own date: a cue-labelled or header date in the text, else metadata."""
+        text = doc.text
+        for men in mentions:
+            if men.type != "date" or men.year is None or men.month is None:
+                continue
+            left = text[max(0, men.start - self.cue_window):men.start]
+            if self.pt.cue.search(left):
+                return dt.date(men.year, men.month, men.day or 1), "document"
+        heads = [b for b in doc.blocks if b.start >= 0 and b.role != "footnote"][: self.header_blocks]
+        for b in heads:
+            if len(b.text.strip()) > self.header_max_chars:
+                continue
+            for men in mentions:
+                if (b.start <= men.start < b.end and men.year and men.month and men.type == "date"
+                        and (men.end - men.start) * 2 >= len(b.text.strip())):
+                    return dt.date(men.year, men.month, men.day or 1), "document"
+        for key in ("pdf_date", "date"):
+            d = _parse_anchor_date(doc.meta.get(key))
+            if d:
+                return d, "document"
+        if self.ref:
+            return self.ref, "reference"
+        return None, ""
+
+    def resolve(self, mentions: list[Mention], doc_date: dt.date | None, doc_source: str,
+                footnote_of=lambda m: False) -> list[tuple[Mention, str, str, str, str, str]]:
+        """Fill each mention's gaps along the timeline; returns (mention, value, type, start, end, anchor)."""
+        chains: dict[bool, Anchor | None] = {False: None, True: None}
+        out = []
+        for men in mentions:
+            note = footnote_of(men)
+            last = chains[note]
+            res = self._resolve_one(men, last, doc_date, doc_source)
+            out.append((men,) + res)
+            if men.type == "date" and res[4] != "unresolved":
+                y, mth, d = self._fields(men, res)
+                if y:
+                    chains[note] = Anchor(y, mth, d, mention=men)
+        return out
+
+    @staticmethod
+    def _fields(men: Mention, res) -> tuple[int | None, int | None, int | None]:
+        v = res[0]
+        m = re.match(r"(\d{4})(?:-(\d\d))?(?:-(\d\d))?$", v)
+        if m:
+            return int(m.group(1)), int(m.group(2)) if m.group(2) else None, int(m.group(3)) if m.group(3) else None
+        m = re.match(r"(\d{4})", v)
+        return (int(m.group(1)), None, None) if m else (None, None, None)
+
+    def _resolve_one(self, men: Mention, last: Anchor | None, doc_date: dt.date | None, doc_source: str):
+        if men.type in ("duration", "set"):
+            s = e = ""
+            anchor = "explicit"
+            if men.interval:
+                s, e = men.interval[0].isoformat(), men.interval[1].isoformat()
+            elif "PAST" in men.mods:
+                base = doc_date.year if doc_date else last.year + 1 if last else None
+                anchor = doc_source if doc_date else "inherited" if last else "unresolved"
+                n = int(float(men.value[1:-1]))
+                if base:
+                    s, e = dt.date(base - n, 1, 1).isoformat(), dt.date(base - 1, 12, 31).isoformat()
+            mods = [m for m in men.mods if m != "PAST"]
+            men.mods = mods
+            return men.value, men.type, s, e, anchor
+        anchor = "explicit"
+        y, mth, d, q = men.year, men.month, men.day, men.quarter
+        if men.rel:
+            unit, off, reading = men.rel
+            base, src = self._base(reading, last, doc_date, doc_source)
+            if base is None:
+                return self._unresolved(men), "date", "", "", "unresolved"
+            anchor = src
+            by, bm, bd = base
+            if unit == "year":
+                y = by + off
+            elif unit == "month":
+                if bm is None:
+                    return self._unresolved(men), "date", "", "", "unresolved"
+                y, mth = _add_months(by, bm, off)
+            elif unit == "quarter":
+                if bm is None:
+                    return self._unresolved(men), "date", "", "", "unresolved"
+                y, q = by, (bm - 1) // 3 + 1 + off
+                y, q = y + (q - 1) // 4, (q - 1) % 4 + 1
+            elif unit == "day":
+                if bm is None or bd is None:
+                    return self._unresolved(men), "date", "", "", "unresolved"
+                day = dt.date(by, bm, bd) + dt.timedelta(days=off)
+                y, mth, d = day.year, day.month, day.day
+            elif unit == "period":
+                prev = last.mention if last and reading == "anaphoric" else None
+                if prev is not None:
+                    clone = Mention(men.start, men.end, **{k: getattr(prev, k) for k in (
+                        "month", "month2", "day", "day2", "quarter", "half", "part", "qspan", "mspan", "week")})
+                    clone.year = last.year + off
+                    v, t, s, e, _a = self._resolve_one(clone, None, None, "")
+                    return v, t, s, e, "inherited"
+                y = by + off
+                anchor = src
+        elif men.needs_anchor():
+            if last is not None:
+                y, anchor = last.year, "inherited"
+                if d is not None and mth is None:
+                    mth = last.month
+            elif doc_date is not None:
+                y, anchor = doc_date.year, doc_source
+                if d is not None and mth is None:
+                    mth = doc_date.month
+            else:
+                return self._unresolved(men), "date", "", "", "unresolved"
+            if d is not None and mth is None:
+                return self._unresolved(men), "date", "", "", "unresolved"
+        try:
+            value, s, e = self._value(men, y, mth, d, q)
+        except (ValueError, OverflowError):
+            return self._unresolved(men), "date", "", "", "unresolved"
+        return value, "date", s.isoformat() if s else "", e.isoformat() if e else "", anchor
+
+    def _base(self, reading: str, last: Anchor | None, doc_date: dt.date | None, doc_source: str):
+        order = ("doc", "last") if reading == "deictic" else ("last", "doc")
+        for o in order:
+            if o == "doc" and doc_date is not None:
+                return (doc_date.year, doc_date.month, doc_date.day), doc_source
+            if o == "last" and last is not None:
+                return (last.year, last.month, last.day), "inherited"
+        return None, ""
+
+    def _unresolved(self, men: Mention) -> str:
+        if men.month and men.day:
+            return f"XXXX-{men.month:02d}-{men.day:02d}"
+        if men.month:
+            return f"XXXX-{men.month:02d}"
+        if men.day:
+            return f"XXXX-XX-{men.day:02d}"
+        return "XXXX"
+
+    def _value(self, men: Mention, y, mth, d, q) -> tuple[str, dt.date | None, dt.date | None]:
+        if men.century is not None:
+            c = men.century
+            return f"{c:02d}", dt.date(c * 100, 1, 1), dt.date(c * 100 + 99, 12, 31)
+        if men.decade is not None:
+            k = men.decade
+            return f"{k:03d}", dt.date(k * 10, 1, 1), dt.date(k * 10 + 9, 12, 31)
+        part = self.lx.parts.get(men.part) if men.part else None
+        if d is not None and mth is not None:
+            s = dt.date(y, mth, d)
+            if men.day2:
+                return f"{y:04d}-{mth:02d}", s, dt.date(y, mth, men.day2)
+            return s.isoformat(), s, s
+        if mth is not None:
+            last = _last_day(y, mth)
+            if men.month2:
+                return f"{y:04d}", dt.date(y, mth, 1), dt.date(y, men.month2, _last_day(y, men.month2))
+            if men.week:
+                first = dt.date(y, mth, 1)
+                monday = first + dt.timedelta(days=(7 - first.weekday()) % 7) + dt.timedelta(weeks=men.week - 1)
+                iy, iw, _ = monday.isocalendar()
+                return f"{iy:04d}-W{iw:02d}", monday, monday + dt.timedelta(days=6)
+            s, e = dt.date(y, mth, 1), dt.date(y, mth, last)
+            if part and men.part[1] == "month":
+                a, b = part[0], part[1]
+                s, e = dt.date(y, mth, a), dt.date(y, mth, last if b == -1 else min(b, last))
+            return f"{y:04d}-{mth:02d}", s, e
+        if q is not None:
+            if not 1 <= q <= 4:
+                raise ValueError(q)
+            m0 = 3 * (q - 1) + 1
+            s, e = dt.date(y, m0, 1), dt.date(y, m0 + 2, _last_day(y, m0 + 2))
+            if part and men.part[1] == "quarter":
+                a, b = m0 + part[0] - 1, m0 + part[1] - 1
+                s, e = dt.date(y, a, 1), dt.date(y, b, _last_day(y, b))
+            return f"{y:04d}-Q{q}", s, e
+        if men.qspan:
+            a, b = men.qspan
+            return f"{y:04d}", dt.date(y, 3 * a - 2, 1), dt.date(y, 3 * b, _last_day(y, 3 * b))
+        if men.mspan:
+            a, b = men.mspan
+            return f"{y:04d}", dt.date(y, a, 1), dt.date(y, b, _last_day(y, b))
+        if men.half:
+            a = 1 if men.half == 1 else 7
+            return f"{y:04d}-H{men.half}", dt.date(y, a, 1), dt.date(y, a + 5, _last_day(y, a + 5))
+        if men.week:
+            monday = dt.date.fromisocalendar(y, men.week, 1)
+            return f"{y:04d}-W{men.week:02d}", monday, monday + dt.timedelta(days=6)
+        if y is None:
+            raise ValueError("no year")
+        s, e = dt.date(y, 1, 1), dt.date(y, 12, 31)
+        if part and men.part[1] == "year":
+            s, e = dt.date(y, part[0], 1), dt.date(y, part[1], _last_day(y, part[1]))
+        return f"{y:04d}", s, e
+
+
+def _iso_duration(n: float, unit: str) -> str:
+    if unit == "Q":
+        n, unit = n * 3, "M"
+    num = str(int(n)) if n == int(n) else f"{n:g}"
+    return f"P{num}{unit}"
+
+
+# ---------------------------------------------------------------------------------------
+# The stage
+# ---------------------------------------------------------------------------------------
+
+def _entity_spans(doc: Document) -> list[tuple[int, int]]:
+    """Names that contain digits (2019新型冠状病毒信息库) are not dates: skip inside them."""
+    spans = []
+    for r in doc.tables.get("entities", []) or []:
+        label = str(getattr(r, "label", "") or getattr(r, "type", "") or "").upper()
+        if label in ("DATE", "TIME"):
+            continue
+        s, e = getattr(r, "start", None), getattr(r, "end", None)
+        if isinstance(s, int) and isinstance(e, int) and e > s:
+            text = getattr(r, "text", "") or ""
+            if any(c.isdigit() for c in text) or not text:
+                spans.append((s, e))
+    return spans
+
+
+def extract(doc: Document, norm: Normaliser) -> list[DateRow]:
+    text = doc.text
+    mentions = norm.find(text, skip=_entity_spans(doc))
+    note_blocks = {b.block_id for b in doc.blocks if b.role == "footnote"}
+
+    def is_note(m: Mention) -> bool:
+        b = doc.block_at(m.start)
+        return b is not None and b.block_id in note_blocks
+
+    doc_date, source = norm.document_date(doc, mentions)
+    sents = doc.tables.get("sentences")
+    starts = [getattr(s, "start", 0) for s in sents] if sents else []
+    rows = []
+    for men, value, typ, s, e, anchor in norm.resolve(mentions, doc_date, source, is_note):
+        sent_id = -1
+        if sents:
+            i = bisect.bisect_right(starts, men.start) - 1
+            if i >= 0:
+                sent_id = getattr(sents[i], "sent_id", i)
+        rows.append(DateRow(doc.doc_id, sent_id, men.start, men.end, text[men.start:men.end], value, typ,
+                            "+".join(dict.fromkeys(men.mods)), s, e, anchor, doc.page_at(men.start)))
+    return rows
+
+
+@stage("dates")
+def make_dates(cfg: dict[str, Any]):
+    """Build the lexicon-driven normaliser once; the stage adds the `dates` table."""
+    norm = Normaliser(cfg)
+
+    def run(doc: Document) -> None:
+        doc.add_rows("dates", extract(doc, norm))
+    return run
