@@ -15,6 +15,7 @@ COMMANDS = {
     "run": "pipeline.commands.run",
     "eval": "pipeline.evaluate.cli",
     "bench": "pipeline.bench",
+    "gold": "pipeline.commands.gold",
 }
 
 

@@ -1,0 +1,1 @@
+"""Evaluation against hand-curated gold: the gold format, the scorer, the review page, importers."""
