@@ -7,8 +7,9 @@ its `text` and, when that text repeats, how to find the right occurrence:
     "after": "…"        the occurrence right after this left context (with "occurrence"
                         counting among those)
     "all": true         every occurrence in scope (one gold item each)
-    nothing             the first occurrence at or after the previous item of the same list,
-                        so a list written in reading order anchors itself
+    nothing             the first occurrence at or after the previous item of the same list
+                        (and not already taken by the same text), so a list written in
+                        reading order anchors itself
 
 An item that already has start/end keeps them when they still hold its text; with
 `repair`, one whose text moved is put on the nearest occurrence (and the move reported).
@@ -71,6 +72,7 @@ def anchor_items(kind: str, items: list[dict[str, Any]], text: str, scope: list[
     problems: list[str] = []
     notes: list[str] = []
     cursor = 0
+    used: set[tuple[int, str]] = set()
     for n, item in enumerate(items):
         where = f"{kind}[{n}]"
         want = item.get("text")
@@ -85,6 +87,7 @@ def anchor_items(kind: str, items: list[dict[str, Any]], text: str, scope: list[
             if text[s:s + len(want)] == want and _in(scope, s, s + len(want)):
                 out.append({"start": s, "end": s + len(want), **base})
                 cursor = s
+                used.add((s, want))
                 continue
             if not repair or not hits:
                 problems.append(f"{where}: no longer at {s} (the text there is {text[s:s + len(want)]!r})"
@@ -94,6 +97,7 @@ def anchor_items(kind: str, items: list[dict[str, Any]], text: str, scope: list[
             notes.append(f"{where}: moved {s} -> {best} ({best - s:+d})")
             out.append({"start": best, "end": best + len(want), **base})
             cursor = best
+            used.add((best, want))
             continue
         after = item.get("after")
         if after:
@@ -112,14 +116,17 @@ def anchor_items(kind: str, items: list[dict[str, Any]], text: str, scope: list[
                 problems.append(f"{where}: occurrence {occ!r} but there are {len(hits)}")
                 continue
             s = hits[occ - 1]
+        elif after:
+            s = hits[0]  # the left context is the disambiguation
         else:
-            later = [i for i in hits if i >= cursor]
+            later = [i for i in hits if i >= cursor and (i, want) not in used]
             if not later:
                 problems.append(f"{where}: no occurrence after the previous item (at {cursor}); "
                                 f"it occurs at {hits[:5]}: give 'occurrence' or 'after', or keep the list in reading order")
                 continue
             s = later[0]
         out.append({"start": s, "end": s + len(want), **base})
+        used.add((s, want))
         cursor = s
     order = {"start": 0, "end": 1, "text": 2}
     out = [dict(sorted(r.items(), key=lambda kv: (order.get(kv[0], 3)))) for r in out]
@@ -162,7 +169,7 @@ def anchor_draft(draft: dict[str, Any], doc: DocText, source_sha256: str, repair
 
 def find_doc(draft_source: Any, pred: str | None, source: str | None) -> tuple[DocText, str]:
     """The text a draft annotates and the sha256 of its source file."""
-    from .gold import match_text, texts_from_pred, text_from_source
+    from .gold import texts_from_pred, text_from_source
     name = draft_source.get("name") if isinstance(draft_source, dict) else draft_source
     path = source or (name if name and Path(str(name)).exists() else None)
     if pred:
