@@ -1,0 +1,140 @@
+"""Stage `entities`: names of organisations, people, places, publications and events.
+
+Sources, merged into one non-overlapping set per document:
+  * the trained Chinese model (pipeline.entities.model, labels PER/LOC/ORG mapped to OntoNotes),
+  * rules and a gazetteer read from pipeline/data/entities/ (see rules.py),
+  * en_core_web_sm on English runs of useful length (english.py).
+Precedence: 《》 titles first; then the longer span (a long name holding a place name is one
+entity); between equal spans gazetteer > quoted name > person rule > suffix rule > model. Alias linking (aliases.py) then
+gives every mention its `canonical` and fills table `aliases`.
+"""
+from __future__ import annotations
+
+import sys
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Any
+
+from ..document import Document
+from ..registry import stage, table
+from ..script import is_cjk
+from ..segment import SentenceRow, runs_of
+from . import aliases as _aliases
+from .english import KEEP, english_cands
+from .rules import Cand, Lexicon, Tok, gazetteer_cands, lexicon, person_cands, quoted_cands, suffix_cands, title_cands
+
+
+
+@table("entities")
+@dataclass
+class EntityRow:
+    __order__ = ("doc_id", "start", "end")
+    doc_id: str
+    sent_id: int
+    start: int
+    end: int
+    text: str
+    label: str
+    lang: str
+    canonical: str
+    source: str       # model, rule, gazetteer
+    page: int
+
+
+def map_model_label(label: str, name: str, lex: Lexicon) -> str | None:
+    """The Chinese model's PER/LOC/ORG in OntoNotes terms (a 研讨会 the model calls ORG is an EVENT)."""
+    if label in ("PER", "PERSON"):
+        return "PERSON"
+    if label == "ORG":
+        return lex.label_by_suffix(name) or "ORG"
+    if label in ("LOC", "GPE"):
+        return lex.place_label(name)
+    return label if label in KEEP else None
+
+
+def resolve(cands: list[Cand]) -> list[Cand]:
+    """No overlaps: titles first, then longer spans, then the higher `prio` (see module doc)."""
+    chosen: list[Cand] = []
+    order = sorted(cands, key=lambda c: (c.prio < 9, -(c.end - c.start), -c.prio, c.start))
+    for c in order:
+        if c.end <= c.start or any(c.start < o.end and o.start < c.end for o in chosen):
+            continue
+        chosen.append(c)
+    return sorted(chosen, key=lambda c: c.start)
+
+
+class ZhModel:
+    """The trained Chinese NER, or nothing (with one warning) when the package lacks it."""
+
+    def __init__(self, enabled: bool):
+        self.ner = None
+        if not enabled:
+            return
+        try:
+            from .model import ZhNer
+            self.ner = ZhNer.load()
+        except Exception as exc:  # a missing model must not stop the rules
+            print(f"warning: entities: Chinese NER model not available ({exc}); rules only",
+                  file=sys.stderr)
+
+    def cands(self, text: str, sents: list[tuple[int, int]], lex: Lexicon) -> list[Cand]:
+        if self.ner is None:
+            return []
+        todo = [(s, e) for s, e in sents if any(is_cjk(c) for c in text[s:e])]
+        out = []
+        for (s, _), spans in zip(todo, self.ner.predict([text[s:e] for s, e in todo])):
+            for a, b, label in spans:
+                name = text[s + a:s + b]
+                lab = map_model_label(label, name.strip(), lex)
+                if lab and name.strip():
+                    lead = len(name) - len(name.lstrip())
+                    out.append(Cand(s + a + lead, s + a + lead + len(name.strip()), lab, "model", prio=1))
+        return out
+
+
+def extract(doc: Document, lex: Lexicon, model: ZhModel, cfg: dict[str, Any]) -> None:
+    text = doc.text
+    runs = runs_of(doc)
+    rows: list[SentenceRow] = [r for r in doc.tables.get("sentences", []) if r.doc_id == doc.doc_id]
+    sents = [(r.start, r.end) for r in rows]
+    toks: list[list[Tok]] = [[] for _ in sents]
+    for r in runs:
+        toks[r.sent_id].extend(Tok(r.start + t.idx, r.start + t.idx + len(t.text), t.text)
+                               for t in r.doc if not t.is_space)
+    cands: list[Cand] = []
+    for si, (s, e) in enumerate(sents):
+        st = text[s:e]
+        if not any(is_cjk(c) for c in st):
+            continue
+        cands += title_cands(st, s, lex)
+        cands += suffix_cands(toks[si], text, s, lex)
+        cands += quoted_cands(st, s, lex)
+        cands += person_cands(st, s, toks[si], lex)
+        cands += gazetteer_cands(st, s, toks[si], lex)
+    cands += model.cands(text, sents, lex)
+    if cfg.get("english", True):
+        cands += english_cands(text, runs, cfg)
+    linker = _aliases.Linker(lex)
+    ents = linker.link(text, sents, toks, resolve(cands))
+    starts = [s for s, _ in sents]
+    out = []
+    for c in ents:
+        name = text[c.start:c.end]
+        sid = max(bisect_right(starts, c.start) - 1, 0)
+        out.append(EntityRow(doc.doc_id, sid, c.start, c.end, name, c.label,
+                             "zh" if any(is_cjk(ch) for ch in name) else "en",
+                             c.canonical or _aliases.norm(name), c.source, doc.page_at(c.start)))
+    doc.add_rows("entities", out)
+    doc.add_rows("aliases", linker.rows(doc.doc_id))
+
+
+@stage("entities")
+def make_entities(cfg: dict[str, Any]):
+    conf = cfg.get("entities", {})
+    lex = lexicon(conf.get("data", "entities"))
+    model = ZhModel(bool(conf.get("zh_model", True)))
+
+    def run(doc: Document) -> None:
+        extract(doc, lex, model, conf)
+
+    return run

@@ -1,0 +1,292 @@
+"""Rule candidates for Chinese names, all knowledge read from pipeline/data/entities/.
+
+Four rules, each a general mechanism over the tokens of one sentence:
+  * titles     《…》 is a publication (WORK_OF_ART) or, by its ending, a law (LAW);
+  * suffixes   a name ends in an institution word (…研究所, …基金会, …研讨会) and runs left over
+               name-like words, so 美国国家生物技术信息中心 is one ORG, not 美国 + …;
+  * persons    a family name + given name before a title (李兰娟院士), and the names listed
+               with it (钟南山、李兰娟院士);
+  * gazetteer  countries, provinces, cities, regions and major bodies by exact match.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..script import is_cjk, is_latin
+from ..segment import read_lines
+
+
+@dataclass
+class Cand:
+    """A candidate entity span in doc.text, before overlaps are resolved."""
+
+    start: int
+    end: int
+    label: str
+    source: str          # model, rule, gazetteer
+    prio: int = 0        # higher wins between equally long spans
+    canonical: str = ""
+
+
+@dataclass
+class Tok:
+    start: int
+    end: int
+    text: str
+
+
+# Stop tags from jieba's dictionary: prepositions, particles, pronouns, adverbs, conjunctions,
+# interjections, onomatopoeia, measure words: none of them sits inside a name.
+_STOP_TAGS = ("p", "u", "r", "d", "c", "y", "e", "o", "q")
+_PUNCT = re.compile(r"^[\W_]+$")
+
+
+def _tsv(rel: str) -> list[list[str]]:
+    return [ln.split("\t") for ln in read_lines(rel)]
+
+
+class Lexicon:
+    """Everything the rules know, loaded once from the data files."""
+
+    def __init__(self, base: str = "entities"):
+        self.suffixes: list[tuple[str, str, int]] = sorted(
+            ((r[0], r[1], int(r[2]) if len(r) > 2 else 4) for r in _tsv(f"{base}/suffixes.tsv")),
+            key=lambda s: -len(s[0]))
+        self.gpe_suffixes = tuple(read_lines(f"{base}/gpe_suffixes.txt"))
+        self.titles = sorted(read_lines(f"{base}/titles.txt"), key=len, reverse=True)
+        self.surnames = set(read_lines(f"{base}/surnames.txt"))
+        self.boundaries = set(read_lines(f"{base}/boundaries.txt"))
+        conf = {r[0]: r[1:] for r in _tsv(f"{base}/rule_words.tsv")}
+        self.soft_conj = set(conf.get("soft_conjunction", []))
+        self.connectors = set(conf.get("connector", []))
+        self.person_endings = tuple(conf.get("person_noun_ending", []))
+        self.list_marks = set(conf.get("list_mark", []))
+        self.title_labels = [(r[0], r[1]) for r in _tsv(f"{base}/title_labels.tsv")]
+        self.en_keywords = [(r[0].lower(), r[1]) for r in _tsv(f"{base}/en_keywords.tsv")]
+        self.gazetteer: dict[str, str] = {}
+        for r in _tsv(f"{base}/gazetteer.tsv"):
+            self.gazetteer.setdefault(r[0], r[1])
+        names = sorted(self.gazetteer, key=len, reverse=True)
+        self._gaz_re = re.compile("|".join(re.escape(n) for n in names)) if names else None
+        self._title_re = re.compile(
+            "(" + "|".join(re.escape(t) for t in self.titles) + ")") if self.titles else None
+        self._tags: dict[str, str] | None = None
+
+    # -- word knowledge ---------------------------------------------------------------------
+    def tag(self, word: str) -> str | None:
+        """jieba's dictionary part-of-speech tag of a word (None when it does not know it)."""
+        if self._tags is None:
+            import jieba.posseg as pseg
+            pseg.initialize()
+            self._tags = pseg.dt.word_tag_tab
+        return self._tags.get(word)
+
+    def suffix_of(self, word: str) -> tuple[str, str, int] | None:
+        for suf in self.suffixes:
+            if word.endswith(suf[0]):
+                return suf
+        return None
+
+    def label_by_suffix(self, name: str) -> str | None:
+        s = self.suffix_of(name)
+        return s[1] if s else None
+
+    def place_label(self, name: str) -> str:
+        """GPE for states and administrative units, LOC for other places."""
+        known = self.gazetteer.get(name)
+        if known in ("GPE", "LOC"):
+            return known
+        return "GPE" if name.endswith(self.gpe_suffixes) else "LOC"
+
+    def title_label(self, inner: str) -> str:
+        for ending, label in self.title_labels:
+            if inner.endswith(ending):
+                return label
+        return "WORK_OF_ART"
+
+    def en_label(self, name: str) -> str | None:
+        """Label of an English name by its head words (Organization, Journal …), if any says."""
+        words = re.findall(r"[A-Za-z]+", name.lower())
+        for kw, label in self.en_keywords:
+            if kw in words:
+                return label
+        return None
+
+    def name_like(self, word: str) -> bool:
+        """Can this token sit inside a name (left of its institution suffix)?"""
+        if not word or word in self.boundaries or _PUNCT.match(word):
+            return False
+        if word.endswith(self.person_endings) and len(word) > 1:
+            return False
+        if all(is_latin(c) or c.isdigit() or c in "-&." for c in word):
+            return True             # acronyms and years inside names: 日本DNA数据库, 2019新型…
+        if not any(is_cjk(c) for c in word):
+            return False
+        tag = self.tag(word)
+        return not (tag and tag.startswith(_STOP_TAGS))
+
+
+@lru_cache(maxsize=2)
+def lexicon(base: str = "entities") -> Lexicon:
+    return Lexicon(base)
+
+
+# -- titles 《…》 ----------------------------------------------------------------------------
+_TITLE = re.compile(r"《([^《》\n]{1,60})》")
+
+
+def title_cands(text: str, offset: int, lex: Lexicon) -> list[Cand]:
+    """《柳叶刀》 -> 柳叶刀 WORK_OF_ART; 《…条例》 -> LAW. The span excludes the brackets."""
+    out = []
+    for m in _TITLE.finditer(text):
+        inner = m.group(1).strip()
+        if not inner:
+            continue
+        s = offset + m.start(1) + (len(m.group(1)) - len(m.group(1).lstrip()))
+        out.append(Cand(s, s + len(inner), lex.title_label(inner), "rule", prio=9))
+    return out
+
+
+# -- institution names by suffix ---------------------------------------------------------------
+def suffix_cands(toks: list[Tok], text: str, offset: int, lex: Lexicon,
+                 max_tokens: int = 14, max_chars: int = 32) -> list[Cand]:
+    """Names that end in an institution word, extended left over name-like tokens."""
+    out = []
+    for i, tok in enumerate(toks):
+        suf = lex.suffix_of(tok.text)
+        if suf is None:
+            continue
+        first = _extend_left(toks, i, text, offset, lex, max_tokens, max_chars)
+        # a name does not start with a connector, a conjunction or a verb
+        while first < i and (toks[first].text in lex.soft_conj or toks[first].text in lex.connectors
+                             or (lex.tag(toks[first].text) or "") == "v"):
+            first += 1
+        start, end = toks[first].start, tok.end
+        if end - start < suf[2] or end - start <= len(suf[0]):
+            continue
+        out.append(Cand(start, end, suf[1], "rule", prio=3))
+    return out
+
+
+def _extend_left(toks: list[Tok], i: int, text: str, offset: int, lex: Lexicon,
+                 max_tokens: int, max_chars: int) -> int:
+    first = i
+    k = i - 1
+    while k >= 0 and i - k <= max_tokens and toks[i].end - toks[k].start <= max_chars:
+        t = toks[k]
+        gap = text[t.end - offset:toks[k + 1].start - offset]
+        if gap and not gap.isspace():
+            break
+        if gap and not (t.text.isascii() and toks[k + 1].text.isascii()):
+            break
+        if t.text in ("）", ")"):
+            # a Latin acronym in brackets inside a name: 新冠病毒（COVID-19）肺炎…系统
+            j = k - 1
+            while j >= 0 and k - j <= 6 and toks[j].text not in ("（", "("):
+                j -= 1
+            inner = toks[j + 1:k]
+            if (j > 0 and inner and all(x.text.isascii() for x in inner)
+                    and lex.name_like(toks[j - 1].text)):
+                first = k = j - 1
+                k -= 1
+                continue
+            break
+        if t.text in lex.connectors or t.text in lex.soft_conj:
+            right = "".join(x.text for x in toks[k + 1:i + 1])
+            if t.text in lex.soft_conj and right in lex.gazetteer:
+                break               # 定期与世界卫生组织: the name after 与 is complete
+            if k > 0 and lex.name_like(toks[k - 1].text):
+                first = k - 1
+                k -= 2
+                continue
+            break
+        if not lex.name_like(t.text):
+            break
+        first = k
+        k -= 1
+    return first
+
+
+_QUOTED = re.compile(r"[“「『\"]([^“”「」『』\"\n]{2,40})[”」』\"]")
+
+
+def quoted_cands(text: str, offset: int, lex: Lexicon) -> list[Cand]:
+    """A quoted name that ends in an institution word is whole: “分享防治…国际通报会”."""
+    out = []
+    for m in _QUOTED.finditer(text):
+        inner = m.group(1)
+        suf = lex.suffix_of(inner)
+        if suf and len(inner) >= suf[2] and len(inner) > len(suf[0]) and not _PUNCT.search(inner[:1]):
+            if any(c in inner for c in "，。；！？"):
+                continue
+            s = offset + m.start(1)
+            out.append(Cand(s, s + len(inner), suf[1], "rule", prio=6))
+    return out
+
+
+# -- persons -----------------------------------------------------------------------------------
+def person_cands(text: str, offset: int, toks: list[Tok], lex: Lexicon) -> list[Cand]:
+    """李兰娟院士 -> 李兰娟; and the names listed before it: 钟南山、李兰娟院士 -> 钟南山 too."""
+    if lex._title_re is None:
+        return []
+    starts = {t.start - offset for t in toks}
+    out: list[Cand] = []
+    for m in lex._title_re.finditer(text):
+        name = _name_before(text, m.start(), starts, lex)
+        if name is None:
+            continue
+        s, e = name
+        out.append(Cand(offset + s, offset + e, "PERSON", "rule", prio=4))
+        # the coordinated names before it: 钟南山、李兰娟院士
+        while s > 0 and text[s - 1] in lex.list_marks:
+            j = s - 1
+            k = j
+            while k > 0 and is_cjk(text[k - 1]) and j - k < 4:
+                k -= 1
+            prev = text[k:j]
+            if not (2 <= len(prev) <= 4 and _looks_like_name(prev, lex)):
+                break
+            if k > 0 and is_cjk(text[k - 1]):
+                break               # the item runs on: not a bare name
+            out.append(Cand(offset + k, offset + j, "PERSON", "rule", prio=4))
+            s = k
+    return out
+
+
+def _looks_like_name(name: str, lex: Lexicon) -> bool:
+    sur = name[:2] if name[:2] in lex.surnames else name[:1]
+    if sur not in lex.surnames or len(name) - len(sur) not in (1, 2):
+        return False
+    tag = lex.tag(name)
+    # 钟南山 is also a mountain (ns) in jieba's dictionary; a common word (高级, 临床) is no name
+    return tag is None or tag.startswith(("nr", "ns", "nz"))
+
+
+def _name_before(text: str, end: int, starts: set[int], lex: Lexicon) -> tuple[int, int] | None:
+    """The longest plausible full name (family + given name) ending at `end`."""
+    for n in (4, 3, 2):
+        s = end - n
+        if s < 0 or not all(is_cjk(c) for c in text[s:end]):
+            continue
+        name = text[s:end]
+        at_edge = s == 0 or not is_cjk(text[s - 1]) or s in starts
+        if at_edge and _looks_like_name(name, lex):
+            return s, end
+    return None
+
+
+# -- gazetteer ---------------------------------------------------------------------------------
+def gazetteer_cands(text: str, offset: int, toks: list[Tok], lex: Lexicon) -> list[Cand]:
+    """Exact gazetteer names that start and end on token boundaries."""
+    if lex._gaz_re is None:
+        return []
+    starts = {t.start - offset for t in toks}
+    ends = {t.end - offset for t in toks}
+    out = []
+    for m in lex._gaz_re.finditer(text):
+        if m.start() in starts and m.end() in ends:
+            out.append(Cand(offset + m.start(), offset + m.end(), lex.gazetteer[m.group()],
+                            "gazetteer", prio=5))
+    return out
