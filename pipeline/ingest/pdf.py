@@ -1,0 +1,705 @@
+"""PDF ingest: pdfminer.six at character level, our own layout, one Block per paragraph.
+
+Steps: open (repairing a broken file in memory with pikepdf/qpdf), collect every character
+with its font, size and box in content-stream order, check the text layer (no text ->
+`needs_ocr`, unmapped glyphs -> `garbled`), build lines, drop running headers/footers and
+page numbers, find footnotes and the superscript markers pointing to them, order lines for
+reading (columns), cut them into paragraphs (continuing across columns and pages), label the
+paragraphs and write Blocks with one box per character of their text.
+"""
+from __future__ import annotations
+
+import io
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from ..document import Block, Document, Marker
+from ..script import is_cjk, lang_of
+from .layout import Char, Line, _median, build_lines, dedupe, find_markers, joiner, line_text, order_lines
+
+DEFAULTS = {
+    "garbled_share": 0.3,
+    "min_chars_per_page": 20,
+    "max_chars_per_page": 200000,
+    "max_pages": 2000,
+}
+SENTENCE_END = "。！？!?；;…"
+
+
+@lru_cache(maxsize=1)
+def cues() -> dict[str, Any]:
+    text = resources.files("pipeline").joinpath("data/ingest/cues.toml").read_text("utf-8")
+    raw = tomllib.loads(text)
+    return {
+        "roles": {k: [re.compile(p) for p in v] for k, v in raw["roles"].items()},
+        "fn_marker": re.compile(raw["footnote"]["marker"]),
+        "marker_chars": raw["footnote"]["marker_chars"],
+        "page_number": [re.compile(p) for p in raw["furniture"]["page_number"]],
+        "cjk_fonts": tuple(f.lower() for f in raw["garbled"]["cjk_fonts"]),
+    }
+
+
+class PdfProblem(Exception):
+    """A document-level verdict (status, message) rather than a bug."""
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+# -- opening --------------------------------------------------------------------------------
+MAGIC = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"PK\x03\x04", "a ZIP/Office file"),
+         (b"GIF8", "a GIF image"), (b"II*\x00", "a TIFF image"), (b"MM\x00*", "a TIFF image"),
+         (b"\xd0\xcf\x11\xe0", "an old Office file"), (b"{\\rtf", "an RTF file"))
+
+
+def sniff(data: bytes) -> None:
+    if b"%PDF-" in data[:1024]:
+        return
+    head = data[:16]
+    for magic, what in MAGIC:
+        if head.startswith(magic):
+            raise PdfProblem("unsupported", f"not a PDF: the file is {what}")
+    low = data[:512].lstrip().lower()
+    if low.startswith((b"<!doctype html", b"<html")):
+        raise PdfProblem("unsupported", "not a PDF: the file is an HTML page")
+    raise PdfProblem("unsupported", "not a PDF: no %PDF- header in the first 1024 bytes")
+
+
+def _is_password_error(exc: BaseException) -> bool:
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    return isinstance(exc, (PDFPasswordIncorrect, PDFEncryptionError))
+
+
+def _pikepdf_rewrite(data: bytes) -> tuple[bytes, str]:
+    """Let qpdf (via pikepdf) rebuild the xref/streams (and drop an empty-password encryption)."""
+    import pikepdf
+    try:
+        with pikepdf.open(io.BytesIO(data), password="") as pdf:
+            out = io.BytesIO()
+            pdf.save(out)
+            return out.getvalue(), "repaired with qpdf"
+    except pikepdf.PasswordError:
+        raise PdfProblem("encrypted", "the PDF is encrypted and needs a password") from None
+    except Exception as exc:  # pikepdf raises its own and qpdf's errors
+        reason = " ".join(str(exc).split())[:200] or exc.__class__.__name__
+        raise PdfProblem("corrupt", f"unreadable PDF, repair failed: {reason}") from None
+
+
+@dataclass
+class PageChars:
+    number: int
+    width: float
+    height: float
+    chars: list[Char] = field(default_factory=list)
+    images: int = 0
+    truncated: bool = False
+    rotated: int = 0
+
+
+class _PageFull(Exception):
+    pass
+
+
+def _device(rsrc, cap: int):
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LTChar
+
+    class Collector(PDFPageAggregator):
+        """Keeps every character in stream order; stops the page at `cap` characters."""
+
+        def __init__(self) -> None:
+            super().__init__(rsrc, laparams=None)
+            self.chars: list[Any] = []
+            self.images = 0
+
+        def reset(self) -> None:
+            self.chars, self.images = [], 0
+
+        def render_char(self, *args, **kwargs):  # type: ignore[override]
+            adv = super().render_char(*args, **kwargs)
+            item = self.cur_item._objs[-1]
+            if isinstance(item, LTChar):
+                self.chars.append(item)
+                if len(self.chars) > cap:
+                    raise _PageFull()
+            return adv
+
+        def render_image(self, name, stream):  # type: ignore[override]
+            self.images += 1
+
+    return Collector()
+
+
+def _font_size(ch) -> float:
+    a, b, c, d, _, _ = ch.matrix
+    size = ch.size if ch.upright else 0
+    return max(float(size), abs(d), 1.0) if size else max(abs(d), abs(a), 1.0)
+
+
+def extract_chars(data: bytes, cfg: dict[str, Any]) -> tuple[list[PageChars], dict[str, Any]]:
+    """All pages' characters (stream order) and the PDF metadata; raises PdfProblem."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+
+    cap = int(cfg["max_chars_per_page"])
+    max_pages = int(cfg["max_pages"])
+    repaired = ""
+
+    def run(blob: bytes) -> tuple[list[PageChars], dict[str, Any]]:
+        parser = PDFParser(io.BytesIO(blob))
+        pdoc = PDFDocument(parser, password="")
+        info = _info(pdoc)
+        rsrc = PDFResourceManager(caching=True)
+        dev = _device(rsrc, cap)
+        interp = PDFPageInterpreter(rsrc, dev)
+        pages: list[PageChars] = []
+        for pno, page in enumerate(PDFPage.create_pages(pdoc), 1):
+            if pno > max_pages:
+                info["_truncated_pages"] = True
+                break
+            x0, y0, x1, y1 = page.mediabox
+            pc = PageChars(pno, float(x1 - x0), float(y1 - y0))
+            dev.reset()
+            try:
+                interp.process_page(page)
+            except _PageFull:
+                pc.truncated = True
+            pc.images = dev.images
+            for seq, ch in enumerate(dev.chars[:cap]):
+                if not ch.upright:
+                    pc.rotated += 1
+                    continue
+                pc.chars.append(Char(ch.get_text(), float(ch.x0) - float(x0), float(ch.y0) - float(y0),
+                                     float(ch.x1) - float(x0), float(ch.y1) - float(y0), _font_size(ch),
+                                     ch.fontname or "", seq))
+            pages.append(pc)
+        if not pages:
+            raise ValueError("no pages found")
+        return pages, info
+
+    try:
+        pages, info = run(data)
+    except PdfProblem:
+        raise
+    except Exception as exc:
+        if _is_password_error(exc):
+            data2, repaired = _pikepdf_rewrite(data)  # empty user password -> decrypted copy
+            repaired = "decrypted with the empty password"
+        else:
+            data2, repaired = _pikepdf_rewrite(data)
+        try:
+            pages, info = run(data2)
+        except PdfProblem:
+            raise
+        except Exception as exc2:
+            if _is_password_error(exc2):
+                raise PdfProblem("encrypted", "the PDF is encrypted and needs a password") from None
+            reason = " ".join(str(exc2).split())[:200] or exc2.__class__.__name__
+            raise PdfProblem("corrupt", f"unreadable PDF even after repair: {reason}") from None
+    if repaired:
+        info["_repaired"] = repaired
+    return pages, info
+
+
+def _decode(v: Any) -> str:
+    from pdfminer.pdftypes import resolve1
+    from pdfminer.utils import decode_text
+    v = resolve1(v)
+    if isinstance(v, bytes):
+        try:
+            if v.startswith(b"\xfe\xff") or v.startswith(b"\xff\xfe"):
+                return v.decode("utf-16")
+            return decode_text(v)
+        except Exception:
+            return v.decode("latin-1", errors="replace")
+    return str(v) if v is not None else ""
+
+
+def _info(pdoc) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for d in getattr(pdoc, "info", []) or []:
+        try:
+            for k in ("Title", "Author", "CreationDate", "ModDate", "Subject"):
+                if k in d and k not in out:
+                    s = " ".join(_decode(d[k]).split())
+                    if s:
+                        out[k] = s
+        except Exception:
+            continue
+    return out
+
+
+def pdf_date(info: dict[str, Any]) -> str | None:
+    """ISO date from CreationDate (else ModDate): `D:20220719...` -> `2022-07-19`."""
+    for k in ("CreationDate", "ModDate"):
+        m = re.match(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?", info.get(k, "").strip())
+        if m:
+            y, mo, d = int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)
+            if 1980 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31:
+                return f"{y:04d}-{mo:02d}-{d:02d}"
+    return None
+
+
+# -- quality of the text layer -----------------------------------------------------------
+def _bad_char(t: str) -> bool:
+    if t.startswith("(cid:"):
+        return True
+    for ch in t:
+        o = ord(ch)
+        if 0xE000 <= o <= 0xF8FF or o >= 0xF0000 or o == 0xFFFD or (o < 0x20 and ch not in "\t\n\r"):
+            return True
+    return False
+
+
+def _junk_like(t: str) -> bool:
+    """Latin-1/Latin-Extended symbols a CJK font without ToUnicode typically decodes to."""
+    return any(0x80 <= ord(ch) <= 0x2FF for ch in t)
+
+
+def bad_share(pages: list[PageChars]) -> tuple[float, int]:
+    """Share of characters that are unmapped glyphs: (cid:N), private use, or a junk font.
+
+    A font counts as junk when most of what it decodes to is (cid:N), private use or stray
+    Latin-1 symbols: a CJK font without ToUnicode typically gives `Ø”½œž`, not text.
+    """
+    per_font: dict[str, list[int]] = {}
+    total = 0
+    for p in pages:
+        for c in p.chars:
+            if c.text.isspace():
+                continue
+            total += 1
+            st = per_font.setdefault(c.font, [0, 0, 0, 0])
+            st[0] += 1
+            st[1] += _bad_char(c.text)
+            st[2] += _bad_char(c.text) or _junk_like(c.text)
+            st[3] += any(is_cjk(ch) for ch in c.text)
+    cjk_fonts = cues()["cjk_fonts"]
+
+    def cjk_named(font: str) -> bool:
+        name = font.split("+", 1)[-1].lower().replace(" ", "").replace("-", "")
+        return any(k in name for k in cjk_fonts)
+
+    # CJK fonts decoding to (almost) no CJK and to junk have no ToUnicode map; once one of
+    # them is, the document's other CJK fonts that give no CJK at all are the same case.
+    broken = {f for f, (n, b, j, han) in per_font.items() if cjk_named(f) and han < 0.2 * n and j > 0}
+    bad = 0
+    for font in sorted(per_font):
+        n, b, j, han = per_font[font]
+        junk_font = font in broken or (broken and cjk_named(font) and han == 0) or (n >= 2 and j / n >= 0.3)
+        bad += n if junk_font else b
+    return (bad / total if total else 0.0), total
+
+
+# -- furniture and footnotes ----------------------------------------------------------------
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+
+def mark_furniture(pages: list[tuple[PageChars, list[Line]]], margin: float = 0.1) -> None:
+    """Running headers/footers (repeated in the margins) and page numbers get their role."""
+    cands: list[tuple[Line, str, str]] = []   # line, zone, key
+    for pc, lines in pages:
+        top, bottom = pc.height * (1 - margin), pc.height * margin
+        for ln in lines:
+            zone = "header" if ln.y0 >= top else "footer" if ln.y1 <= bottom else ""
+            if zone:
+                cands.append((ln, zone, _furniture_key(ln.text)))
+    seen: dict[tuple[str, str], set[int]] = {}
+    for ln, zone, key in cands:
+        seen.setdefault((zone, key), set()).add(ln.page)
+    n_pages = len(pages)
+    for ln, zone, key in cands:
+        if any(p.match(ln.text) for p in cues()["page_number"]):
+            ln.role = "page_number"
+        elif n_pages >= 2 and key and len(seen[(zone, key)]) >= max(2, 0.3 * n_pages):
+            ln.role = zone
+
+
+def split_footnote_marker(ln: Line, pattern: re.Pattern) -> str | None:
+    """A footnote line's leading marker, taken off the line (raised, smaller or set apart)."""
+    chars = [c for c in ln.chars if not c.text.isspace()]
+    if len(chars) < 2:
+        return None
+    head = "".join(c.text for c in chars[:4])
+    m = pattern.match(head)
+    if not m:
+        return None
+    label = m.group(1)
+    k = 0
+    acc = ""
+    while k < len(chars) and len(acc) < len(m.group(0)):
+        acc += chars[k].text
+        k += 1
+    nxt = chars[k] if k < len(chars) else None
+    if nxt is None:
+        return None
+    first = chars[0]
+    gap = (nxt.x0 - chars[k - 1].x1) / max(nxt.size, 1.0)
+    smaller = first.size < 0.9 * nxt.size
+    raised = first.y0 > nxt.y0 + 0.2 * nxt.size
+    spaced = gap > 0.15 or any(c.text.isspace() for c in ln.chars[:ln.chars.index(nxt)])
+    digits = label.isdigit()
+    if digits and not (smaller or raised or spaced):
+        return None  # "2020年…" is text, not a marker
+    if digits and nxt.text.isdigit():
+        return None
+    cut = ln.chars.index(nxt)
+    ln.chars = ln.chars[cut:]
+    ln.raw_markers = [(lab, i - cut) for lab, i in ln.raw_markers if i >= cut]
+    return label.strip("[]［］")
+
+
+def mark_footnotes(lines: list[Line], body_size: float) -> dict[int, str]:
+    """Footnote lines: small type with no body-size line below them; first one has a marker.
+
+    Returns {id(line): marker} for lines that start a footnote; sets role `footnote` on all.
+    """
+    pat = cues()["fn_marker"]
+    flow = [ln for ln in lines if not ln.role]
+    starts: dict[int, str] = {}
+    small = []
+    for ln in flow:
+        if ln.size > 0.9 * body_size:
+            continue
+        below = any(o.size >= 0.95 * body_size and o.y1 <= ln.y0 and o.x1 > ln.x0 and o.x0 < ln.x1
+                    for o in flow if o is not ln)
+        if not below:
+            small.append(ln)
+    in_note = False
+    small_ids = {id(ln) for ln in small}
+    for ln in flow:
+        if id(ln) not in small_ids:
+            in_note = False
+            continue
+        label = split_footnote_marker(ln, pat)
+        if label is not None:
+            starts[id(ln)] = label
+            in_note = True
+        if in_note:
+            ln.role = "footnote"
+    return starts
+
+
+# -- paragraphs -------------------------------------------------------------------------------
+@dataclass
+class Para:
+    lines: list[Line]
+    role: str = "body"
+    marker: str | None = None
+
+
+def _indented(ln: Line) -> bool:
+    return ln.x0 - ln.col_left > 1.2 * max(ln.size, 1.0)
+
+
+def _full(ln: Line) -> bool:
+    return ln.col_right - ln.x1 < 1.5 * max(ln.size, 1.0)
+
+
+def paragraphs(flow: list[Line], body_size: float) -> list[Para]:
+    """Cut lines (reading order, all pages) into paragraphs; continue across columns/pages."""
+    gaps: list[float] = []
+    for a, b in zip(flow, flow[1:]):
+        if a.page == b.page and (a.region, a.column) == (b.region, b.column) and abs(a.size - b.size) < 0.5:
+            g = a.y0 - b.y1
+            if g > -0.5 * a.size:
+                gaps.append(g / max(a.size, 1.0))
+    typical = _median(gaps) if gaps else 0.5
+    out: list[Para] = []
+    prev: Line | None = None
+    for ln in flow:
+        new = True
+        if prev is not None and out:
+            same_size = abs(prev.size - ln.size) <= 0.12 * max(prev.size, ln.size)
+            table = (prev.cells >= 3) != (ln.cells >= 3)
+            if prev.text.rstrip()[-1:] in SENTENCE_END and _heading_like(ln.text):
+                new = True
+            elif (prev.page, prev.region, prev.column) == (ln.page, ln.region, ln.column):
+                gap = (prev.y0 - ln.y1) / max(ln.size, 1.0)
+                new = (not same_size or table or gap > typical * 1.5 + 0.3 or gap < -0.5
+                       or (_indented(ln) and ln.cells < 3) or (not _full(prev) and prev.cells < 3 and ln.cells < 3))
+            else:
+                # next column or next page: the paragraph goes on when the previous line ran
+                # to the column edge and this one is not indented.
+                new = not (same_size and not table and _full(prev) and not _indented(ln)
+                           and prev.cells < 3 and ln.cells < 3)
+        if new:
+            out.append(Para([ln]))
+        else:
+            out[-1].lines.append(ln)
+        prev = ln
+    return out
+
+
+def _heading_like(text: str) -> bool:
+    return any(r.match(text) for r in cues()["roles"]["heading"])
+
+
+def _fonts_bold(lines: list[Line]) -> bool:
+    names = [c.font.lower() for ln in lines for c in ln.chars if not c.text.isspace()]
+    if not names:
+        return False
+    bold = sum(1 for n in names if any(k in n for k in ("bold", "heavy", "black", "hei", "semibold", "demi")))
+    return bold / len(names) > 0.6
+
+
+def para_text(p: Para) -> tuple[str, list, list[int], list[tuple[str, int, int]]]:
+    """Joined text, one box per character, page per character, markers (label, page, pos)."""
+    text = ""
+    boxes: list = []
+    pages: list[int] = []
+    markers: list[tuple[str, int, int]] = []
+    for ln in p.lines:
+        t = ln.text
+        if not t:
+            continue
+        if text:
+            sep, drop = joiner(text, t)
+            if drop:
+                text, boxes, pages = text[:-1], boxes[:-1], pages[:-1]
+            text += sep
+            boxes += [None] * len(sep)
+            pages += [ln.page] * len(sep)
+        base = len(text)
+        text += t
+        boxes += ln.boxes
+        pages += [ln.page] * len(t)
+        for label, pos in ln.markers:
+            markers.append((label, ln.page, base + pos))
+    return text, boxes, pages, markers
+
+
+def assign_roles(paras: list[Para], texts: list[str], body_size: float) -> None:
+    roles = cues()["roles"]
+    # title: large type near the top of page 1, before anything else of body size
+    i = 0
+    first_page = [k for k, p in enumerate(paras) if p.lines[0].page == paras[0].lines[0].page] if paras else []
+    for k in first_page:
+        p = paras[k]
+        size = _median([ln.size for ln in p.lines])
+        if size >= 1.25 * body_size and len(texts[k]) <= 200:
+            p.role = "title"
+            i = k + 1
+            break
+        if size >= 0.95 * body_size and len(texts[k]) > 40:
+            break
+    # authors and affiliations: short blocks under the title
+    if i:
+        for k in range(i, min(i + 4, len(paras))):
+            p, t = paras[k], texts[k]
+            if p.lines[0].page != paras[i - 1].lines[0].page or p.role != "body":
+                break
+            if len(t) > 150 or len(p.lines) > 3 or any(r.match(t) for r in roles["abstract"] + roles["keywords"]):
+                break
+            if t.rstrip().endswith(("：", ":", "。")) or any(r.match(t) for r in roles["heading"]):
+                break
+            p.role = "affiliation" if any(r.search(t) for r in roles["affiliation"]) else "author"
+    for k, p in enumerate(paras):
+        if p.role != "body":
+            continue
+        t = texts[k]
+        if any(r.match(t) for r in roles["abstract"]):
+            p.role = "abstract"
+        elif any(r.match(t) for r in roles["keywords"]):
+            p.role = "keywords"
+        elif any(r.match(t) for r in roles["caption"]) and len(t) <= 200:
+            p.role = "caption"
+        elif any(ln.cells >= 3 for ln in p.lines):
+            p.role = "table"
+        elif _is_heading(p, t, body_size, paras[k + 1] if k + 1 < len(paras) else None):
+            p.role = "heading"
+
+
+def _is_heading(p: Para, t: str, body_size: float, nxt: Para | None = None) -> bool:
+    """A short stand-alone line: numbered (`1. `, `一、`, `（1）`) or set larger / bold."""
+    t = t.strip()
+    if not t or len(p.lines) > 3 or len(t) > 60 or t[-1] in "；;，,：:" + SENTENCE_END:
+        return False
+    if sum(1 for ch in t if is_cjk(ch) or ch.isalpha()) < 2:
+        return False
+    if _heading_like(t):
+        return True
+    if (nxt is not None and len(p.lines) == 1 and len(t) <= 25 and (is_cjk(t[-1]) or t[-1].isalpha())
+            and len(nxt.lines) >= 2 and _indented(nxt.lines[0])
+            and abs(nxt.lines[0].size - p.lines[0].size) < 0.5):
+        return True   # a short unpunctuated line set flush before an indented paragraph
+    size = _median([ln.size for ln in p.lines])
+    return len(t) <= 40 and len(p.lines) <= 2 and (size >= 1.1 * body_size or _fonts_bold(p.lines))
+
+
+# -- the reader ---------------------------------------------------------------------------------
+def read_pdf(doc: Document, data: bytes, cfg: dict[str, Any]) -> None:
+    cfg = {**DEFAULTS, **(cfg or {})}
+    try:
+        sniff(data)
+        pages, info = extract_chars(data, cfg)
+    except PdfProblem as p:
+        doc.status, doc.message = p.status, p.message
+        return
+    doc.pages = len(pages)
+    notes: list[str] = []
+    if info.get("_repaired"):
+        notes.append(info["_repaired"])
+    for k in ("Title", "Author", "CreationDate", "ModDate"):
+        if k in info:
+            doc.meta[f"pdf_{k.lower()}"] = info[k]
+    date = pdf_date(info)
+    if date:
+        doc.meta["pdf_date"] = date
+
+    # text layer present?
+    counts = [sum(1 for c in p.chars if not c.text.isspace()) for p in pages]
+    min_chars = int(cfg["min_chars_per_page"])
+    empty_pages = [p.number for p, n in zip(pages, counts) if n < min_chars]
+    if len(empty_pages) == len(pages):
+        imgs = sum(p.images for p in pages)
+        doc.status = "needs_ocr"
+        doc.message = (f"no text layer on any of {len(pages)} page(s)"
+                       + (f" ({imgs} image(s)): a scan, needs OCR" if imgs else ": needs OCR"))
+        return
+    share, total = bad_share(pages)
+    if share >= float(cfg["garbled_share"]):
+        doc.status = "garbled"
+        doc.message = (f"{share:.0%} of {total} characters are unmapped glyphs ((cid:N), private-use or junk; "
+                       "fonts without a ToUnicode map): needs OCR")
+        return
+    if empty_pages:
+        notes.append(f"{len(empty_pages)} of {len(pages)} pages have no text layer")
+    truncated = [p.number for p in pages if p.truncated]
+    if truncated:
+        notes.append(f"page(s) {','.join(map(str, truncated[:5]))} truncated at {cfg['max_chars_per_page']} characters")
+    if info.get("_truncated_pages"):
+        notes.append(f"only the first {cfg['max_pages']} pages read")
+    if share > 0:
+        notes.append(f"{share:.1%} unmapped glyphs")
+
+    build_blocks(doc, pages, cfg)
+    title = next((b.text for b in doc.blocks if b.role == "title"), "") or _meta_title(info.get("Title", ""))
+    if title:
+        doc.meta["title"] = title
+    doc.message = "; ".join(notes)
+
+
+def _meta_title(t: str) -> str:
+    t = t.strip()
+    if not t or re.match(r"^(Microsoft\s+\w+\s*-|untitled)", t, re.I) or re.search(r"\.(docx?|pdf|indd|tex)$", t, re.I):
+        return ""
+    return t
+
+
+def build_blocks(doc: Document, pages: list[PageChars], cfg: dict[str, Any]) -> None:
+    c = cues()
+    page_lines: list[tuple[PageChars, list[Line]]] = []
+    sizes: dict[float, int] = {}
+    for pc in pages:
+        lines = build_lines(dedupe(pc.chars))
+        for ln in lines:
+            ln.page = pc.number
+            find_markers(ln, c["marker_chars"])
+        lines = [ln for ln in lines if any(not ch.text.isspace() for ch in ln.chars)]
+        for ln in lines:
+            line_text(ln)
+            for ch in ln.chars:
+                if not ch.text.isspace():
+                    k = round(ch.size, 1)
+                    sizes[k] = sizes.get(k, 0) + 1
+        page_lines.append((pc, lines))
+    if not sizes:
+        return
+    body_size = max(sorted(sizes), key=lambda k: (sizes[k], k))
+    mark_furniture(page_lines)
+
+    flow_all: list[Line] = []
+    fn_paras: dict[int, list[Para]] = {}
+    furniture: dict[int, list[Line]] = {}
+    for pc, lines in page_lines:
+        furniture[pc.number] = [ln for ln in lines if ln.role]
+        rest = [ln for ln in lines if not ln.role]
+        ordered = order_lines(rest, min_gutter=max(0.8 * body_size, 6.0))
+        starts = mark_footnotes(ordered, body_size)
+        for ln in ordered:
+            if id(ln) in starts:
+                line_text(ln)   # marker taken off: redo the text
+        fns: list[Para] = []
+        for ln in ordered:
+            if ln.role == "footnote":
+                if id(ln) in starts or not fns:
+                    fns.append(Para([ln], role="footnote", marker=starts.get(id(ln))))
+                else:
+                    fns[-1].lines.append(ln)
+            else:
+                flow_all.append(ln)
+        fn_paras[pc.number] = fns
+
+    paras = paragraphs(flow_all, body_size)
+    texts = [para_text(p)[0] for p in paras]
+    assign_roles(paras, texts, body_size)
+
+    # emit blocks page by page: header furniture, flow paragraphs starting on the page,
+    # footnotes, footer furniture
+    by_page: dict[int, list[Para]] = {}
+    for p in paras:
+        by_page.setdefault(p.lines[0].page, []).append(p)
+    fn_blocks: list[Block] = []
+    pending: list[tuple[str, int, Block, int]] = []
+    for pc in pages:
+        furn = furniture.get(pc.number, [])
+        for ln in sorted((f for f in furn if f.role == "header"), key=lambda l: (-l.y1, l.x0)):
+            doc.blocks.append(_line_block(ln))
+        for p in by_page.get(pc.number, []):
+            b, marks = _para_block(p)
+            if b is None:
+                continue
+            doc.blocks.append(b)
+            for label, page, pos in marks:
+                pending.append((label, page, b, pos))
+        for p in fn_paras.get(pc.number, []):
+            b, _ = _para_block(p)
+            if b is not None:
+                doc.blocks.append(b)
+                fn_blocks.append(b)
+        for ln in sorted((f for f in furn if f.role != "header"), key=lambda l: (-l.y1, l.x0)):
+            doc.blocks.append(_line_block(ln))
+    for label, page, b, pos in pending:
+        doc.markers.append(Marker(label=label, page=page, block=b, pos=pos, footnote=_find_note(fn_blocks, label, page)))
+
+
+def _find_note(notes: list[Block], label: str, page: int) -> Block | None:
+    """The footnote with this label on the marker's page (or, run over, on the next page)."""
+    same = [b for b in notes if b.marker == label and page <= b.page <= page + 1]
+    if not same:
+        return None
+    return min(same, key=lambda b: (b.page - page, b.bbox[1] if b.bbox else 0))
+
+
+def _line_block(ln: Line) -> Block:
+    return Block(page=ln.page, role=ln.role, text=ln.text, lang=lang_of(ln.text), bbox=ln.bbox,
+                 font_size=ln.size, char_boxes=list(ln.boxes))
+
+
+def _para_block(p: Para) -> tuple[Block | None, list[tuple[str, int, int]]]:
+    text, boxes, pages, markers = para_text(p)
+    # trim outer spaces while keeping the maps aligned
+    lead = len(text) - len(text.lstrip())
+    text2 = text.strip()
+    if not text2:
+        return None, []
+    boxes = boxes[lead:lead + len(text2)]
+    pages = pages[lead:lead + len(text2)]
+    markers = [(l, pg, max(0, min(len(text2), pos - lead))) for l, pg, pos in markers]
+    first = p.lines[0].page
+    on_first = [ln for ln in p.lines if ln.page == first]
+    bbox = (min(l.x0 for l in on_first), min(l.y0 for l in on_first),
+            max(l.x1 for l in on_first), max(l.y1 for l in on_first))
+    b = Block(page=first, role=p.role, text=text2, lang=lang_of(text2), bbox=bbox,
+              font_size=_median([ln.size for ln in p.lines]), marker=p.marker, char_boxes=boxes,
+              char_pages=pages if len(set(pages)) > 1 else None)
+    return b, markers
