@@ -93,6 +93,8 @@ class Lexicon:
     plans: dict[str, tuple[int, int]]
     durations: dict[str, str]
     doc_cues: list[str]
+    offsets: dict[tuple[str, str], tuple[str, str, str]]
+    weekdays: dict[str, int]
 
 
 @lru_cache(maxsize=1)
@@ -114,14 +116,16 @@ def lexicon() -> Lexicon:
     plans = {r[0]: (int(r[1]), int(r[2])) for r in _rows("plans.tsv")}
     durs = {r[0]: r[1] for r in _rows("durations.tsv")}
     cues = [r[0] for r in _rows("doc_date_cues.tsv")]
-    return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues)
+    offsets = {(r[0], r[1]): (r[2], "" if r[3] == "-" else r[3], r[4]) for r in _rows("offsets.tsv")}
+    weekdays = {r[0]: int(r[1]) for r in _rows("weekdays.tsv")}
+    return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues, offsets, weekdays)
 
 
 # ---------------------------------------------------------------------------------------
 # Numerals
 # ---------------------------------------------------------------------------------------
 
-CN_DIGIT = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "仨": 3, "四": 4,
+CN_DIGIT = {"半": 0.5, "〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "仨": 3, "四": 4,
             "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_UNIT = {"十": 10, "百": 100, "千": 1000}
 
@@ -133,6 +137,8 @@ def cn_int(s: str) -> int | None:
         return None
     if s.isascii() and s.isdigit():
         return int(s)
+    if s == "半":
+        return None
     if all(c in CN_DIGIT for c in s):
         v = 0
         for c in s:
@@ -154,6 +160,8 @@ def cn_int(s: str) -> int | None:
 
 
 def cn_float(s: str) -> float | None:
+    if s == "半":
+        return 0.5
     if re.fullmatch(r"\d+(?:\.\d+)?", s.replace(",", "")):
         return float(s.replace(",", ""))
     v = cn_int(s)
@@ -171,7 +179,7 @@ MON = r"1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九]"
 DAY = r"3[01]|[12]\d|0?[1-9]"
 CNDAY = r"三十一?|二十[一二三四五六七八九]?|廿[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九]"
 RNG = r"(?:[-－~～—–]+|至|到)"
-CNN = r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+"
+CNN = r"\d+(?:\.\d+)?|[零〇一二两俩仨三四五六七八九十百千]+|半"
 
 
 @dataclass
@@ -196,6 +204,8 @@ def patterns() -> Patterns:
     relq = _alt([w for w, v in rel.items() if v[0] == "quarter"])
     reld = _alt([w for w, v in rel.items() if v[0] == "day"])
     relp = _alt([w for w, v in rel.items() if v[0] == "period"])
+    relw = _alt([w for w, v in rel.items() if v[0] == "week"])
+    wdays = _alt([w for w in lx.weekdays if not w.isascii()])
     zh_parts = _alt([w for (w, _u) in lx.parts if not w.isascii()])
     fest = _alt([w for w in lx.festivals if not w.isascii()])
     zh = re.compile(rf"""
@@ -221,6 +231,8 @@ def patterns() -> Patterns:
               | (?P<qsp>前|后)(?P<qk>[一二三两1-3])个?季度
               | (?P<msp>前|后)(?P<mk>1[01]|[1-9]|十[一]?|[一二三四五六七八九两])个?月
               | (?P<rd>{reld})
+              | (?P<rw>{relw})(?:(?P<wd1>{wdays})|(?:周|星期|礼拜)?(?P<wdn>[一二三四五六日天]))?
+              | (?P<wd>{wdays})
             )?
             (?:的?第(?P<wk>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})个?(?:周|星期|礼拜))?
             (?:
@@ -237,7 +249,7 @@ def patterns() -> Patterns:
         (?:
             (?P<ny>(?:1[5-9]|20)\d\d)(?P<s>[-/.])(?P<nm>1[0-2]|0?[1-9])
             (?:(?P<nd_sep>[-/.])(?P<nd>3[01]|[12]\d|0?[1-9])(?![0-9A-Za-z_/\\]|-\d)
-               |(?![0-9A-Za-z_/\\]|[.-]\d))
+               |(?![0-9A-Za-z_/\\]|[.-](?!(?:1[5-9]|20)\d\d)\d))
           | (?P<cy>(?:19|20)\d\d)(?P<cm>0[1-9]|1[0-2])(?P<cd>0[1-9]|[12]\d|3[01])(?![0-9A-Za-z])
         )
         (?P<post>{SP}(?:{zh_post}))?
@@ -270,13 +282,18 @@ def patterns() -> Patterns:
     """, re.X)
     dunits = _alt([w for w in lx.durations if not w.isascii()])
     en_dunits = _alt([w for w in lx.durations if w.isascii()])
+    off_pre = _alt([w for (w, p) in lx.offsets if p == "pre" and not w.isascii()])
+    off_post = _alt([w for (w, p) in lx.offsets if p == "post" and not w.isascii()])
+    en_off_pre = _alt([w for (w, p) in lx.offsets if p == "pre" and w.isascii()])
+    en_off_post = _alt([w for (w, p) in lx.offsets if p == "post" and w.isascii()])
     dur = re.compile(rf"""
         (?<![0-9A-Za-z.])
         (?:
             (?P<every>每隔|每)(?P<en>{CNN})?(?P<ehalf>半)?个?(?P<eu>年|月|季度|周|星期|天|日)
-          | (?P<pre>过去的?|近|最近|未来)?(?P<n>{CNN})(?P<more>多|余)?(?P<half1>半)?个?(?P<more2>多)?(?P<u>{dunits})(?P<half>半)?
-            (?P<post>以来|来|以后|之后|后|以前|之前|前|以内|之内|内)?
-          | (?P<en_n>\d+(?:\.\d+)?)\s+(?P<en_u>(?i:{en_dunits}))
+          | (?P<pre>{off_pre})?(?P<n>{CNN})(?P<more>多|余)?(?P<half1>半)?(?P<ge>个)?(?P<more2>多)?(?P<u>{dunits})(?P<half>半)?
+            (?P<post>{off_post})?
+          | (?:(?P<en_pre>(?i:{en_off_pre}))\s+)?(?P<en_n>\d+(?:\.\d+)?)\s+(?P<en_u>(?i:{en_dunits}))
+            (?:\s+(?P<en_post>(?i:{en_off_post})))?
         )
     """, re.X)
     plan = re.compile(r"(?P<q>[“\"‘「])?(?P<p>" + _alt(list(lx.plans)) + r")(?(q)[”\"’」]|(?=规划|时期|期间|计划))")
@@ -313,6 +330,8 @@ class Mention:
     qspan: tuple[int, int] | None = None       # quarters first..last
     mspan: tuple[int, int] | None = None       # months first..last
     week: int | None = None                    # week of year, or of month when month set
+    weekday: int | None = None                 # 1 = Monday
+    offset: tuple[float, str, str, str] | None = None  # (n, unit, kind, reading) of 三年前, 近三个月
     rel: tuple[str, int, str] | None = None    # (unit, offset, reading)
     decade: int | None = None                  # 198 for the 1980s
     century: int | None = None                 # 17 for the 1700s
@@ -375,7 +394,7 @@ class Normaliser:
 
     def __init__(self, cfg: dict[str, Any] | None = None):
         dcfg = (cfg or {}).get("dates", {})
-        self.pivot = int(dcfg.get("century_pivot", 50))
+        self.pivot = int(dcfg.get("century_pivot", 30))
         self.ref = _parse_anchor_date(dcfg.get("ref_date"))
         self.cue_window = int(dcfg.get("doc_date_cue_window", 12))
         self.header_blocks = int(dcfg.get("doc_date_header_blocks", 5))
@@ -443,7 +462,7 @@ class Normaliser:
         for m in self.pt.zh.finditer(text):
             g = m.groupdict()
             core = [k for k in ("relp", "dec", "centb", "ry", "y", "yb", "rm", "m", "fest", "rq", "q", "q1", "qq",
-                                "qsp", "msp", "rd", "d", "dn", "wk") if g[k]]
+                                "qsp", "msp", "rd", "d", "dn", "wk", "rw", "wd") if g[k]]
             if not core and not (g["part"] and g["part"][0] in "年月上下"):
                 continue
             start = m.start("pre") if g["pre"] else min(m.start(k) for k in core) if core else m.start("part")
@@ -507,6 +526,16 @@ class Normaliser:
                     men.rel = lx.relative[g["rd"]]
                 if g["wk"]:
                     men.week = cn_int(g["wk"])
+                if g["rw"]:
+                    men.rel = lx.relative[g["rw"]]
+                    if g["wd1"]:
+                        men.weekday = lx.weekdays[g["wd1"]]
+                    elif g["wdn"]:
+                        men.weekday = 7 if g["wdn"] in "日天" else cn_int(g["wdn"])
+                if g["wd"]:
+                    men.weekday = lx.weekdays[g["wd"]]
+                    if not men.rel:
+                        men.rel = ("week", 0, "anaphoric")
                 dstr = g["d"] or g["dn"]
                 if dstr:
                     has_month = bool(g["m"] or g["rm"] or g["fest"])
@@ -529,7 +558,7 @@ class Normaliser:
                     if not self._part(men, g["part"], unit) and not self._part(men, g["part"], "year"):
                         continue
                 if not (men.year or men.rel or men.month or men.day or men.quarter or men.half or men.qspan
-                        or men.mspan or men.week or men.part):
+                        or men.mspan or men.week or men.part or men.weekday):
                     continue
                 if men.month is not None and not 1 <= men.month <= 12:
                     continue
@@ -611,9 +640,11 @@ class Normaliser:
                 men.type, men.value = "set", _iso_duration(n, unit)
                 yield men
                 continue
+            pre, post = g["pre"], g["post"]
             if g["en_n"]:
                 n = float(g["en_n"])
                 unit = self.lx.durations[g["en_u"].lower()]
+                pre, post = (g["en_pre"] or "").lower() or None, (g["en_post"] or "").lower() or None
             else:
                 nstr = g["n"]
                 n = cn_float(nstr)
@@ -623,19 +654,25 @@ class Normaliser:
                 unit = self.lx.durations[u]
                 if u in ("年",) and nstr.isdigit() and len(nstr) == 4:
                     continue   # 2020年 is a year, found by the date grammar
-                if u in ("日", "月") and not (u == "日" and nstr.isdigit() and n > 31) and not g["post"]:
-                    continue   # 3日 / 3月 are days and months; 90日 is a duration
+                if u == "月" and not g["ge"] and not (nstr == "半" or post or pre):
+                    continue   # 3月 is a month; 3个月 / 近三月 are durations
+                if u == "日" and not post and not pre and (nstr.isdigit() and n <= 31 or nstr == "一"):
+                    continue   # 3日 is a day of the month; 90日 / 两日 are durations
                 if g["half"] or g["half1"]:
                     n += 0.5
             men.value = _iso_duration(n, unit)
             if g.get("more") or g.get("more2"):
                 men.mods.append("APPROX")
-            post = g.get("post")
-            if post:
-                men.mods.append({"以来": "START", "来": "START", "以后": "AFTER", "之后": "AFTER", "后": "AFTER",
-                                 "以前": "BEFORE", "之前": "BEFORE", "前": "BEFORE"}.get(post, "WITHIN"))
-            if g.get("pre") in ("过去", "过去的", "近", "最近") and unit == "Y" and n == int(n):
-                men.mods.append("PAST")   # resolved below to the n full years before the anchor
+            # an offset word makes it a date counted from an anchor (三年前, 近三个月, 未来两年)
+            off = self.lx.offsets.get((pre, "pre")) if pre else None
+            if post and (post, "post") in self.lx.offsets:
+                off = self.lx.offsets[(post, "post")] if not off or off[0] in ("past", "next") and post not in (
+                    "以内", "之内", "内") else off
+            if off:
+                kind, mod, reading = off
+                men.offset = (n, unit, kind, reading)
+                if mod:
+                    men.mods.append(mod)
             yield men
 
     def _plans(self, text: str):
@@ -702,14 +739,8 @@ class Normaliser:
             anchor = "explicit"
             if men.interval:
                 s, e = men.interval[0].isoformat(), men.interval[1].isoformat()
-            elif "PAST" in men.mods:
-                base = doc_date.year if doc_date else last.year + 1 if last else None
-                anchor = doc_source if doc_date else "inherited" if last else "unresolved"
-                n = int(float(men.value[1:-1]))
-                if base:
-                    s, e = dt.date(base - n, 1, 1).isoformat(), dt.date(base - 1, 12, 31).isoformat()
-            mods = [m for m in men.mods if m != "PAST"]
-            men.mods = mods
+            elif men.offset:
+                return self._offset(men, last, doc_date, doc_source)
             return men.value, men.type, s, e, anchor
         anchor = "explicit"
         y, mth, d, q = men.year, men.month, men.day, men.quarter
@@ -736,6 +767,17 @@ class Normaliser:
                     return self._unresolved(men), "date", "", "", "unresolved"
                 day = dt.date(by, bm, bd) + dt.timedelta(days=off)
                 y, mth, d = day.year, day.month, day.day
+            elif unit == "week":
+                if bm is None or bd is None:
+                    return self._unresolved(men), "date", "", "", "unresolved"
+                b = dt.date(by, bm, bd)
+                monday = b - dt.timedelta(days=b.weekday()) + dt.timedelta(weeks=off)
+                if men.weekday:
+                    day = monday + dt.timedelta(days=men.weekday - 1)
+                    return day.isoformat(), "date", day.isoformat(), day.isoformat(), anchor
+                iy, iw, _ = monday.isocalendar()
+                return (f"{iy:04d}-W{iw:02d}", "date", monday.isoformat(),
+                        (monday + dt.timedelta(days=6)).isoformat(), anchor)
             elif unit == "period":
                 prev = last.mention if last and reading == "anaphoric" else None
                 if prev is not None:
@@ -764,6 +806,30 @@ class Normaliser:
         except (ValueError, OverflowError):
             return self._unresolved(men), "date", "", "", "unresolved"
         return value, "date", s.isoformat() if s else "", e.isoformat() if e else "", anchor
+
+    def _offset(self, men: Mention, last: Anchor | None, doc_date: dt.date | None, doc_source: str):
+        """三年前 / 近三个月 / 未来两年 / 3 years ago: a duration counted from the anchor."""
+        n, unit, kind, reading = men.offset
+        base, src = self._base(reading, last, doc_date, doc_source)
+        if base is None:
+            return men.value, "duration", "", "", "unresolved"
+        by, bm, bd = base
+        b = dt.date(by, bm or 1, bd or 1)
+        sign = -1 if kind in ("ago", "since", "past") else 1
+        gran, shifted = _shift(b, sign * n, unit)
+        ps, pe = _period(shifted, gran)
+        if kind in ("ago", "later"):
+            return _period_value(shifted, gran), "date", ps.isoformat(), pe.isoformat(), src
+        if kind == "since":
+            return _period_value(shifted, gran), "date", ps.isoformat(), b.isoformat(), src
+        if kind == "within":
+            return men.value, "duration", b.isoformat(), pe.isoformat(), src
+        if kind == "past":
+            if unit == "Y" and n == int(n):   # 过去五年: the five whole calendar years before
+                return men.value, "duration", dt.date(by - int(n), 1, 1).isoformat(), dt.date(by - 1, 12, 31).isoformat(), src
+            return men.value, "duration", shifted.isoformat(), b.isoformat(), src
+        _g, ahead = _shift(b, n, unit, exact=True)   # next
+        return men.value, "duration", b.isoformat(), (ahead - dt.timedelta(days=1)).isoformat(), src
 
     def _base(self, reading: str, last: Anchor | None, doc_date: dt.date | None, doc_source: str):
         order = ("doc", "last") if reading == "deictic" else ("last", "doc")
@@ -837,6 +903,44 @@ class Normaliser:
         if part and men.part[1] == "year":
             s, e = dt.date(y, part[0], 1), dt.date(y, part[1], _last_day(y, part[1]))
         return f"{y:04d}", s, e
+
+
+def _shift(b: dt.date, n: float, unit: str, exact: bool = False) -> tuple[str, dt.date]:
+    """b moved by n units, and the granularity the result is meant at (3年前 → a year)."""
+    if unit == "Q":
+        n, unit = n * 3, "M"
+    if unit == "Y" and n == int(n) and not exact:
+        return "year", dt.date(b.year + int(n), 1, 1)
+    if unit in ("Y", "M"):
+        months = n * 12 if unit == "Y" else n
+        if months == int(months):
+            y, m = _add_months(b.year, b.month, int(months))
+            return "month", dt.date(y, m, min(b.day, _last_day(y, m)))
+        return "day", b + dt.timedelta(days=round(months * 30))
+    days = n * 7 if unit == "W" else n
+    return ("week" if unit == "W" else "day"), b + dt.timedelta(days=round(days))
+
+
+def _period(d: dt.date, gran: str) -> tuple[dt.date, dt.date]:
+    if gran == "year":
+        return dt.date(d.year, 1, 1), dt.date(d.year, 12, 31)
+    if gran == "month":
+        return dt.date(d.year, d.month, 1), dt.date(d.year, d.month, _last_day(d.year, d.month))
+    if gran == "week":
+        monday = d - dt.timedelta(days=d.weekday())
+        return monday, monday + dt.timedelta(days=6)
+    return d, d
+
+
+def _period_value(d: dt.date, gran: str) -> str:
+    if gran == "year":
+        return f"{d.year:04d}"
+    if gran == "month":
+        return f"{d.year:04d}-{d.month:02d}"
+    if gran == "week":
+        iy, iw, _ = d.isocalendar()
+        return f"{iy:04d}-W{iw:02d}"
+    return d.isoformat()
 
 
 def _iso_duration(n: float, unit: str) -> str:
