@@ -322,3 +322,17 @@ def test_counts_agree_with_nervaluate():
             assert scores[view][k] == getattr(r, k), (view, k)
         assert scores[view]["precision"] == pytest.approx(r.precision, abs=1e-4), view
         assert scores[view]["recall"] == pytest.approx(r.recall, abs=1e-4), view
+
+
+def test_approx_as_flag_or_as_qualifier():
+    from pipeline.evaluate.scoring import same_field
+    assert same_field("approx", True, "about") and same_field("approx", False, None)
+    assert not same_field("approx", True, "") and not same_field("approx", False, "more")
+    assert same_field("approx", "more", "more") and not same_field("approx", "more", "about")
+
+
+def test_labels_compare_case_insensitively(tmp_path, base):
+    def damage(p):
+        for r in p["entities"]:
+            r["label"] = r["label"].lower()
+    assert not changed(base, run_case(tmp_path, damage))

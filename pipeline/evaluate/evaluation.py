@@ -14,7 +14,7 @@ import pandas as pd
 
 from .importers import label_policy
 from .gold import DocText, GoldDoc, load_gold, read_table, texts_from_pred
-from .scoring import (LABEL_FIELD, SPAN_KINDS, VALUE_FIELDS, VIEWS, DocResult, FactResult, Span,
+from .scoring import (LABEL_FIELD, _blank, SPAN_KINDS, VALUE_FIELDS, VIEWS, DocResult, FactResult, Span,
                       lang_of, norm_str, same_field, score_docs, score_facts)
 
 DEFAULT_LABEL = {"entities": "(none)", "dates": "date", "numbers": "number"}
@@ -61,7 +61,7 @@ def _label(kind: str, row: dict[str, Any], use_labels: bool) -> str:
     if not use_labels:
         return DEFAULT_LABEL[kind]
     v = row.get(LABEL_FIELD[kind])
-    return str(v).strip() if norm_str(v) else DEFAULT_LABEL[kind]
+    return str(v).strip().upper() if norm_str(v) else DEFAULT_LABEL[kind]
 
 
 def evaluate(gold_path: str | Path, pred_dir: str | Path) -> Evaluation:
@@ -127,7 +127,7 @@ def evaluate(gold_path: str | Path, pred_dir: str | Path) -> Evaluation:
 
 def _locate_fact(row: dict[str, Any], doc: DocText, numbers: pd.DataFrame | None) -> dict[str, Any]:
     """A predicted fact with the offsets of its figure (via number_id) or of its evidence sentence."""
-    out = {k: row.get(k) for k in FACT_COLS}
+    out = {k: (None if _blank(row.get(k)) else row.get(k)) for k in FACT_COLS}
     s, e = _int(row.get("start")), _int(row.get("end"))
     if s < 0 and numbers is not None and "number_id" in numbers.columns and not pd.isna(row.get("number_id")):
         hit = numbers[(numbers["doc_id"].astype(str) == doc.doc_id)
@@ -179,7 +179,8 @@ def _span_errors(kind: str, results: list[DocResult], docs: dict[str, DocText]) 
             if exact and g.label != p.label:
                 out.append(_err(kind, "wrong label", doc, g, p, f"{g.label} -> {p.label}"))
             elif not exact:
-                out.append(_err(kind, "wrong span", doc, g, p, f"predicted {p.start}-{p.end} {p.text!r}"))
+                out.append(_err(kind, "wrong span", doc, g, p, f"predicted {p.start}-{p.end} {p.text!r}"
+                                + (f" as {p.label}" if p.label != g.label else "")))
             if exact and VALUE_FIELDS[kind]:
                 bad = [f for f in VALUE_FIELDS[kind] if not same_field(f, g.attrs.get(f), p.attrs.get(f))]
                 if bad:

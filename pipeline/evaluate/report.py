@@ -8,6 +8,7 @@ outlined, so the eye goes to the errors.
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import html
 import json
@@ -49,7 +50,11 @@ document.body.dataset.ready='1';
 
 
 def esc(v: Any) -> str:
-    return html.escape("" if v is None else str(v), quote=True)
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        v = int(v)
+    return html.escape(str(v), quote=True)
 
 
 def colour(label: str) -> str:
@@ -70,7 +75,9 @@ def _prf_table(kind: str, block: dict[str, Any], views: tuple[str, ...]) -> str:
     for key in ("field_accuracy", "field_accuracy_overlap"):
         if key in block:
             fa = block[key]
-            extra += (f"<p>{'exact-span' if key == 'field_accuracy' else 'overlapping'} matches ({fa.get('matched')}): "
+            what = ("matched facts" if kind == "facts" else "exact-span matches") if key == "field_accuracy" \
+                else "overlapping matches"
+            extra += (f"<p>{what} ({fa.get('matched')}): "
                       + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} –"
                                   for k, v in fa.items() if k != "matched") + "</p>")
     langs = ""
@@ -162,9 +169,26 @@ def _hover(kind: str, s: Span) -> str:
     return " · ".join(bits)
 
 
-def render_spans(text: str, lo: int, hi: int, spans: list[tuple[str, Span, bool]], side: str) -> str:
+class SpanIndex:
+    """Spans sorted by start, so each paragraph finds its own without scanning them all."""
+
+    def __init__(self, spans: list[tuple[str, Span, bool]]):
+        self.spans = sorted(spans, key=lambda x: x[1].start)
+        self.starts = [x[1].start for x in self.spans]
+        self.longest = max((x[1].end - x[1].start for x in self.spans), default=0)
+
+    def between(self, lo: int, hi: int) -> list[tuple[str, Span, bool]]:
+        a = bisect.bisect_left(self.starts, lo - self.longest)
+        b = bisect.bisect_left(self.starts, hi)
+        return [x for x in self.spans[a:b] if x[1].start < hi and x[1].end > lo]
+
+
+def render_spans(text: str, lo: int, hi: int, spans: "list[tuple[str, Span, bool]] | SpanIndex", side: str) -> str:
     """text[lo:hi] with the spans as nested <mark>s; a span that crosses another is split."""
-    inside = [(k, s, e) for k, s, e in spans if s.start < hi and s.end > lo]
+    if isinstance(spans, SpanIndex):
+        inside = spans.between(lo, hi)
+    else:
+        inside = [(k, s, e) for k, s, e in spans if s.start < hi and s.end > lo]
     if not inside:
         return esc(text[lo:hi])
     cuts = sorted({lo, hi} | {max(lo, s.start) for _, s, _ in inside} | {min(hi, s.end) for _, s, _ in inside})
@@ -206,6 +230,8 @@ def _documents(ev: Evaluation) -> str:
         for res in ev.fact_results:
             if res.doc == doc.doc_id:
                 anchors |= {f.get("start") for f in res.gold + res.pred if isinstance(f.get("start"), int)}
+        index = {side: SpanIndex(v) for side, v in side_spans.items()}
+        anchor_list = sorted(a for a in anchors if isinstance(a, int) and a >= 0)
         ranges = gold.scope or [(0, len(doc.text))]
         blocks = [(s, e) for s, e, _, _ in doc.blocks] or [(0, len(doc.text))]
         rows = []
@@ -216,9 +242,10 @@ def _documents(ev: Evaluation) -> str:
                 s, e = max(bs, lo), min(be, hi)
                 if s >= e:
                     continue
-                ids = "".join(f"<a id='d{doc.doc_id}-{a}'></a>" for a in sorted(x for x in anchors if s <= x < e))
-                rows.append(f"<div class=row><div class=cell>{ids}{render_spans(doc.text, s, e, side_spans['gold'], 'gold')}"
-                            f"</div><div class=cell>{render_spans(doc.text, s, e, side_spans['pred'], 'pred')}</div></div>")
+                here = anchor_list[bisect.bisect_left(anchor_list, s):bisect.bisect_left(anchor_list, e)]
+                ids = "".join(f"<a id='d{doc.doc_id}-{a}'></a>" for a in here)
+                rows.append(f"<div class=row><div class=cell>{ids}{render_spans(doc.text, s, e, index['gold'], 'gold')}"
+                            f"</div><div class=cell>{render_spans(doc.text, s, e, index['pred'], 'pred')}</div></div>")
         labels = sorted({s.label for v in side_spans.values() for _, s, _ in v})
         legend = "".join(f"<span style='background:{colour(x)}'>{esc(x)}</span>" for x in labels)
         parts.append(f"<section class=doc id='doc-{doc.doc_id}'><h3>{esc(Path(doc.source).name)} <small>({doc.doc_id}, "

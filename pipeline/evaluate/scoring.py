@@ -24,6 +24,7 @@ metric agree and the date agrees where gold has one (issue 7).
 """
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import unicodedata
@@ -71,12 +72,24 @@ def norm_str(v: Any) -> str:
     return unicodedata.normalize("NFKC", str(v)).strip().casefold()
 
 
+_FALSE = ("", "false", "0", "no", "n", "f", "none", "exact", "nan")
+_TRUE = ("true", "1", "yes", "y", "t")
+
+
 def to_bool(v: Any) -> bool:
+    """approx as yes/no: a qualifier (about, more, less) means approximate."""
     if isinstance(v, str):
-        return v.strip().lower() in ("true", "1", "yes", "y", "t")
+        return v.strip().lower() not in _FALSE
     if _blank(v):
         return False
     return bool(v)
+
+
+def same_approx(gold: Any, pred: Any) -> bool:
+    """Gold says either true/false or the qualifier itself (about, more, less); compare at that grain."""
+    if isinstance(gold, str) and gold.strip().lower() not in _FALSE + _TRUE:
+        return norm_str(gold) == norm_str(pred)
+    return to_bool(gold) == to_bool(pred)
 
 
 def to_float(v: Any) -> float | None:
@@ -100,7 +113,7 @@ def same_field(name: str, gold: Any, pred: Any) -> bool:
     if name == "value" and (to_float(gold) is not None and not isinstance(gold, str)):
         return same_number(gold, pred)
     if name == "approx":
-        return to_bool(gold) == to_bool(pred)
+        return same_approx(gold, pred)
     return norm_str(gold) == norm_str(pred)
 
 
@@ -160,13 +173,26 @@ def credit(view: str, g: Span, p: Span) -> float:
     raise ValueError(view)
 
 
+def overlapping(gold: list[Span], pred: list[Span]) -> list[tuple[int, int]]:
+    """Index pairs of overlapping spans, found by bisecting the predictions sorted by start."""
+    if not gold or not pred:
+        return []
+    order = sorted(range(len(pred)), key=lambda j: pred[j].start)
+    starts = [pred[j].start for j in order]
+    longest = max(p.end - p.start for p in pred)
+    out = []
+    for i, g in enumerate(gold):
+        lo = bisect.bisect_left(starts, g.start - longest + 1)
+        hi = bisect.bisect_left(starts, g.end)
+        out.extend((i, order[k]) for k in range(lo, hi) if _overlap(g, pred[order[k]]) > 0)
+    return out
+
+
 def align(view: str, gold: list[Span], pred: list[Span]) -> list[tuple[int, int]]:
     """One-to-one pairs (gold index, pred index) of overlapping spans, best pairs first."""
     cands = []
-    for i, g in enumerate(gold):
-        for j, p in enumerate(pred):
-            if _overlap(g, p) > 0:
-                cands.append((_pref(view, g, p), -i, -j, i, j))
+    for i, j in overlapping(gold, pred):
+        cands.append((_pref(view, gold[i], pred[j]), -i, -j, i, j))
     cands.sort(reverse=True)
     used_g: set[int] = set()
     used_p: set[int] = set()
