@@ -145,6 +145,7 @@ def _parse_int(s: str) -> float | None:
     prev_digit = False      # the previous token was a digit (no magnitude between)
     single = False          # `num` is one Chinese digit (for the colloquial 三万五)
     decimal_then_mag = False
+    last_small: float | None = None
     for t in toks:
         if t[0].isdigit():
             if prev_digit and num is not None:
@@ -162,14 +163,16 @@ def _parse_int(s: str) -> float | None:
             if prev_digit and num is not None:
                 return None
             num, prev_digit, single = float(d), True, True
+            last_small = None
         elif t in CN_SPECIAL:
             section += CN_SPECIAL[t]
             num, prev_digit, last_mag = None, False, 10
         elif t in CN_SMALL:
             m = CN_SMALL[t]
-            n = num if num is not None else 1.0
-            if m == 10 and not n:
-                n = 1.0      # 一千零十 = 1010
+            if num is None and last_small is not None and last_small <= m:
+                return None   # 十百千万 is a slogan, not a number
+            last_small = m
+            n = num if num else 1.0      # 十 = 10, 一千零十 = 1010, 一万零百一十一 = 10111
             if num is not None and num != int(num):
                 decimal_then_mag = True
             section += n * m
@@ -187,6 +190,7 @@ def _parse_int(s: str) -> float | None:
                 high = (high + mid + part) * m
                 mid = 0.0
             section, num, prev_digit, last_mag, zero = 0.0, None, False, m, False
+            last_small = None
         else:
             return None
     if num is not None:
@@ -244,7 +248,7 @@ def parse_vague(s: str) -> tuple[float, float] | None:
             mult = parse_numeral("一" + tail) if tail else 1.0
             return (lo, lo + step * (mult or 1.0)) if lo is not None else None
         return None
-    if len(s) >= 3 and s[0] in CN_DIGITS and s[1] in CN_DIGITS and s[2] in CN_SMALL + CN_BIG:
+    if len(s) >= 3 and s[0] in CN_DIGITS and s[1] in CN_DIGITS and (s[2] in CN_SMALL or s[2] in CN_BIG):
         d1, d2 = CN_DIGITS[s[0]], CN_DIGITS[s[1]]
         if 0 < d1 < d2:
             rest = parse_numeral("一" + s[2:])
@@ -269,7 +273,7 @@ SKIP_RE = re.compile(r"""
   | \b10\.\d{4,9}/[^\s，。；）)]+                                     # DOI
   | \[\s*\d+(?:\s*[-–,，、]\s*\d+)*\s*\]                             # citation [1] [2-4]
   | \d{4}\s?[-–~至]\s?\d{4}(?=\s?年)                                 # year range 2022-2024年
-  | (?<![\d.])\d{4}[-./]\d{1,2}(?:[-./]\d{1,2})?(?![\d])              # 2021-1-11 2022.4.29 2021-07
+  | (?<![\d.])(?:19|20)\d{2}(?:[-/]\d{1,2}(?:[-/]\d{1,2})?|\.\d{1,2}\.\d{1,2})(?![\d])  # 2021-1-11 2022.4.29 2021-07
   | (?<![\d.])\d{1,2}:\d{2}(?::\d{2})?                                # 9:30
   | (?:\+?86[-\s]?)?(?<!\d)1[3-9]\d{9}(?!\d)                          # mobile phone
   | (?<!\d)[(（]?0\d{2,3}[)）]?[-\s]\d{7,8}(?!\d)                    # landline
@@ -277,6 +281,7 @@ SKIP_RE = re.compile(r"""
   | [（(]\s?(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s?[)）]            # enumerator （1） （一）
   | (?<![\d（(.])\d{1,2}[)）]                                          # enumerator 1）
   | (?<![\u4e00-\u9fff])[一二三四五六七八九十]{1,3}、                  # enumerator 一、
+  | (?:[-+]?\d+(?:\.\d+)?%){3,}                                      # chart axis -60%-40%-20%
   | \b[A-Za-z]+[-_]?\d+(?:[-_.]?\w+)*                                 # COVID-19 S012 22Q1 n1
   | (?<![\d.])\d+[-_][A-Za-z]\w*                                      # 2019-nCoV
 """, re.X)
@@ -284,12 +289,14 @@ CODE_RE = re.compile(r"(?<![\d.])(?P<code>[0-9]{6})(?:\.(?:SH|SZ|BJ|SS|HK))(?![A
                      r"|(?<=[（(])(?P<code2>[0-9]{6})(?=[)）])"
                      r"|(?<=代码[:：])\s?(?P<code3>[0-9]{6})(?!\d)")
 ORDINAL_EN_RE = re.compile(r"(\d+)(?:st|nd|rd|th)\b")
-RANGE_RE = re.compile(r"[ \u00a0]?(?:--|——|-|–|—|~|～|至|到|－|to)[ \u00a0]?")
-FRACTION_RE = re.compile(rf"分之(?P<num>[{CN_CHARS}点]+|\d+(?:\.\d+)?)")
+RANGE_RE = re.compile(r"(?:（含）|\(含\))?[ \u00a0]?(?:--|——|-|–|—|~|～|至|到|－|to)[ \u00a0]?")
+FRACTION_RE = re.compile(rf"分之(?P<num>负?[{CN_CHARS}点]+|-?\d+(?:\.\d+)?)")
 SLASH_FRACTION_RE = re.compile(r"/(\d+)(?![\d/.])")
-MONEY_TAIL_RE = re.compile(rf"(?P<jiao>\d|[{''.join(CN_DIGITS)}])(?:角|毛)(?:(?P<fen>\d|[{''.join(CN_DIGITS)}])分)?|(?P<fen2>\d|[{''.join(CN_DIGITS)}])分")
+MONEY_TAIL_RE = re.compile(rf"零?(?P<jiao>\d|[{''.join(CN_DIGITS)}])(?:角|毛)(?:(?P<fen>\d|[{''.join(CN_DIGITS)}])分)?|零?(?P<fen2>\d|[{''.join(CN_DIGITS)}])分")
+JIAO_FEN_RE = re.compile(rf"(?P<neg>负)?(?:(?P<jiao>[{''.join(CN_DIGITS)}\d])[角毛])?零?(?:(?P<fen>[{''.join(CN_DIGITS)}\d])分)?(?<=[角毛分])")
 MONEY_END_RE = re.compile(r"整|正|钱")
 ENUM_START_RE = re.compile(r"\d{1,3}(?:[.．、](?!\d)|[ \u00a0\t]+(?=\D))")
+FIGURES_ONLY_RE = re.compile(r"\s*(?:[-+]?\d[\d,.]*\s*[%‰]?\s*)+")
 BLOCK_ONLY_NUMBER_RE = re.compile(r"\s*[-–—]?\s*(?:第\s*)?\d{1,4}\s*(?:页)?\s*[-–—]?\s*$")
 LABEL_UNIT_RE = re.compile(r"[（(]([^（()）]{1,6})[)）]\s?[:：]\s?\Z")   # 价格(元)：82.42
 EN_UNIT_RE = re.compile(r"[ \u00a0]([a-z]+)")
@@ -365,8 +372,10 @@ class Extractor:
         took_qual = False
         while p < n:
             # 两个亿: a measure word between numeral and magnitude
-            if text.startswith("个", p) and p + 1 < n and text[p + 1] in "万亿":
-                p += 1
+            if text.startswith("个", p) and p + 1 < n and text[p + 1] in "万亿" and q.mag == 1:
+                q.mag = CN_BIG[text[p + 1]]
+                q.value *= q.mag
+                p = q.end = p + 2
                 continue
             if not took_qual and q.unit is None and p < n and text[p] in "多余来几" and q.lower is None:
                 # 多/余 right after the number or its magnitude: 1100多, 20余万, 3千多
@@ -485,7 +494,7 @@ class Extractor:
                 if numer is None or not q.value:
                     return None
                 if q.cn_text in ("百", "千"):
-                    q.value = numer
+                    q.value, q.cn_text = numer, q.cn_text + fm.group(0)
                     q.unit, q.unit_kind = ("%", "percent") if q.cn_text == "百" else ("‰", "percent")
                 else:
                     q.value, q.kind = numer / q.value, "fraction"
@@ -506,14 +515,15 @@ class Extractor:
             rm = RANGE_RE.match(text, q.end)
             if rm and (rm.group(0).strip() != "to" or not q.cn):
                 m2 = NUM_RE.match(text, rm.end())
-                if m2 and not m2.group("sign") and bool(m2.group("cn")) == q.cn or (m2 and rm.group(0).strip() in "至到" and not m2.group("sign")):
+                if m2 and not m2.group("sign"):
                     q2 = self._core(text, m2)
                     if q2 is not None and q2.kind is None:
                         self._tail(text, q2)
                         if q2.approx is None and (q.unit is None or q.unit == q2.unit):
                             lo = q.value
-                            if q.mag == 1 and q.unit is None and q2.mag > 1 and q.bare_num * q2.mag <= q2.value:
-                                lo = q.bare_num * q2.mag
+                            f = _trailing_factor(q2)
+                            if f > 1 and q.mag == 1 and q.unit is None and _lacks_rank(q, f) and q.value * f <= q2.value:
+                                lo = q.value * f      # 两到三万 = 2万–3万; but 8500到3万 stays 8500
                             if lo <= q2.value:
                                 q.kind, q.lower, q.upper, q.value = "range", lo, q2.value, lo
                                 q.unit, q.unit_kind, q.mag = q2.unit, q2.unit_kind, max(q.mag, q2.mag)
@@ -526,6 +536,28 @@ class Extractor:
             q.kind = "ordinal"
         self._head(text, q)
         return q
+
+
+def _trailing_factor(q: _Q) -> float:
+    """The magnitude a range's first number borrows from the second: 三万 → 万, 九百亿 → 亿, 3千 → 千."""
+    if not q.cn:
+        return q.mag
+    raw = q.cn_text
+    f, i = 1.0, len(raw)
+    while i > 0 and raw[i - 1] in CN_BIG:
+        f *= CN_BIG[raw[i - 1]]
+        i -= 1
+    if f == 1.0 and len(raw) == 2 and raw[1] in CN_SMALL and raw[0] in CN_DIGITS:
+        f = CN_SMALL[raw[1]]
+    return f
+
+
+def _lacks_rank(q: _Q, f: float) -> bool:
+    if not q.cn:
+        return q.mag == 1
+    if f >= 1e4:
+        return not any(c in CN_BIG for c in q.cn_text)
+    return not any(c in CN_BIG or c in CN_SMALL for c in q.cn_text)
 
 
 # --------------------------------------------------------------------------- the stage
@@ -642,11 +674,20 @@ def _plausible(text: str, q: _Q, ex: Extractor, lx: Lexicon) -> bool:
         return False
     if q.kind == "ordinal":
         return True
+    if q.unit_kind == "count" and q.mag == 1 and q.value != int(q.value) and q.kind is None:
+        return False          # 2.2本: a measure word counts whole things; this is a section number
+    if q.kind == "range" and q.unit is None:
+        _label_unit(text, q, lx)
     # a number at the start of a block followed by "." or a space: enumerator or footnote marker
     if prev == "\n" or s == 0:
         if ENUM_START_RE.match(text, s) and q.unit is None and q.mag == 1:
             return False
     if q.cn:
+        if not any(c in CN_DIGITS or c in CN_SPECIAL or c == "几" for c in q.cn_text.lstrip("十数")) and q.cn_text[0] not in "十数":
+            return False          # 百万, 万亿, 亿元以上: a magnitude word, not a number
+        if len(q.cn_text) == 1 and q.unit_kind == "money" and q.approx is None \
+                and not MONEY_END_RE.match(text, e - 1) and text[e - 1] in "元圆":
+            return False          # 三元布局: a word; 三元钱 / 三元整 stay money
         if q.cn_text == "一" and q.approx is None and q.kind is None and q.mag == 1:
             return False          # 一所机构: an article, not a count
         if lx.demo_re.search(text[max(0, s - 3):s]):
@@ -658,9 +699,7 @@ def _plausible(text: str, q: _Q, ex: Extractor, lx: Lexicon) -> bool:
         if not q.cn and 1900 <= q.value <= 2100 and q.value == int(q.value) and not q.sign:
             return False
         before = text[max(0, s - 8):s]
-        lab = LABEL_UNIT_RE.search(before)
-        if lab and lab.group(1) in lx.units:
-            q.unit_kind, q.unit = lx.units[lab.group(1)]
+        if _label_unit(text, q, lx):
             return True
         if lx.cue_re.search(before):
             q.cue = True
@@ -671,6 +710,26 @@ def _plausible(text: str, q: _Q, ex: Extractor, lx: Lexicon) -> bool:
         # may still borrow a unit from a 、 list; judged after that
         q.cue = False
         return True
+    return True
+
+
+def _label_unit(text: str, q: _Q, lx: Lexicon) -> bool:
+    """总股本(百万股)： 227.92 / 周内股价区间(元)：21.60-97.40: the unit stands in the label."""
+    lab = LABEL_UNIT_RE.search(text, max(0, q.start - 12), q.start)
+    if not lab:
+        return False
+    word, mag = lab.group(1), 1.0
+    while word and word not in lx.units and word[0] in lx.mags:
+        mag *= lx.mags[word[0]]
+        word = word[1:]
+    if word not in lx.units or lx.units[word][0] == "date":
+        return False
+    q.unit_kind, q.unit = lx.units[word]
+    q.value *= mag
+    if q.lower is not None:
+        q.lower *= mag
+        q.upper = q.upper * mag if q.upper is not None else None
+    q.mag = mag
     return True
 
 
@@ -717,6 +776,15 @@ def _extractor() -> Extractor:
 
 def normalise(expr: str) -> _Q | None:
     """The one quantity an expression states (1.2万元, 约4.287亿美元, 三分之一), or None."""
+    e = expr.strip()
+    v = parse_numeral(e) if e and "几" not in e else None
+    if v is not None:                  # a bare numeral, also mixed ones (100万三千, 1万600)
+        return _Q(0, len(expr), v, cn=True, cn_text=e, kind="count")
+    mj = JIAO_FEN_RE.fullmatch(e)
+    if mj:                             # 肆角叁分, 壹分, 负壹角: an amount below one 元
+        neg = -1.0 if mj.group("neg") else 1.0
+        val = Extractor._digit(mj.group("jiao")) * 0.1 + Extractor._digit(mj.group("fen")) * 0.01
+        return _Q(0, len(expr), neg * val, unit="元", unit_kind="money", kind="money")
     qs = extract(expr, standalone=True)
     return qs[0] if qs else None
 
@@ -730,6 +798,7 @@ def rows_for(doc: Document) -> list[NumberRow]:
     ents = _spans(doc.tables.get("entities"), keep=_is_name)
     ent_starts = [a for a, _ in ents]
     rows = []
+    bare_blocks: dict[int, bool] = {}
     for q in extract(text):
         if dates and _overlaps(dates, date_starts, q.start, q.end):
             continue
@@ -740,6 +809,8 @@ def rows_for(doc: Document) -> list[NumberRow]:
             continue
         if block is not None and BLOCK_ONLY_NUMBER_RE.fullmatch(block.text or ""):
             continue          # a page number that ingest left in the text
+        if block is not None and _tick_run(doc, block, bare_blocks):
+            continue          # chart axis ticks: -60% -40% … each a block of its own
         sent_id = -1
         if sents:
             i = bisect_right(sent_starts, q.start) - 1
@@ -748,6 +819,18 @@ def rows_for(doc: Document) -> list[NumberRow]:
         rows.append(NumberRow(doc.doc_id, sent_id, q.start, q.end, text[q.start:q.end], float(q.value),
                               q.unit, q.approx, q.lower, q.upper, q.kind or "count", doc.page_at(q.start)))
     return rows
+
+
+def _tick_run(doc: Document, block: Any, memo: dict[int, bool]) -> bool:
+    """A block holding only figures, next to another such block: axis labels or an unlabelled
+    column, figures without anything saying what they measure."""
+    def only(i: int) -> bool:
+        if i not in memo:
+            b = doc.blocks[i] if 0 <= i < len(doc.blocks) else None
+            memo[i] = bool(b is not None and b.start >= 0 and FIGURES_ONLY_RE.fullmatch(b.text or ""))
+        return memo[i]
+    i = block.block_id
+    return only(i) and (only(i - 1) or only(i + 1))
 
 
 def _get(r: Any, k: str) -> Any:
