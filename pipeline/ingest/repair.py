@@ -52,7 +52,11 @@ URL_TAIL = re.compile(r"(https?://|www\.)\S*$")
 
 
 def words_of(text: str) -> set[str]:
-    """Lower-case words of a text, and its hyphenated compounds, for de-hyphenation."""
+    """Lower-case words of a text, and its hyphenated compounds, for de-hyphenation.
+
+    Words broken at a line end are left out: they are what is being decided.
+    """
+    text = re.sub(r"[A-Za-z]+-[ \t]*\n\s*[A-Za-z]+", " ", text)
     return {w.lower() for w in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", text)}
 
 
@@ -159,10 +163,31 @@ def tidy_spaces(text: str) -> tuple[str, list[int]]:
         a, b = text[s - 1], text[e]
         pa, pb = is_cjk_punct(a), is_cjk_punct(b)
         ha, hb = is_cjk(a), is_cjk(b)
-        numa, numb = a.isdigit() or a in "%％", b.isdigit() or b in "%％"
+        numa, numb = _number_end(text, s - 1), _number_start(text, e)
         if (pa and (hb or numb or pb)) or (pb and (ha or numa)) or (ha and numb) or (numa and hb):
             spans.append((s, e))
     return delete(text, spans)
+
+
+NUMBER_CHARS = "0123456789.,%％"
+
+
+def _number_end(text: str, k: int) -> bool:
+    """text[k] ends a bare number (`10.1％`), not a code like `COVID-19`."""
+    if not (text[k].isdigit() or (text[k] in "%％" and k > 0 and text[k - 1].isdigit())):
+        return False   # `1. 通报`: the dot ends a label, the space is the author's
+    while k >= 0 and text[k] in NUMBER_CHARS:
+        k -= 1
+    return k < 0 or not (text[k].isascii() and (text[k].isalpha() or text[k] in "-_/"))
+
+
+def _number_start(text: str, k: int) -> bool:
+    """text[k] starts a bare number (`5 年`), not a code like `19A`."""
+    if not text[k].isdigit():
+        return False
+    while k < len(text) and text[k] in NUMBER_CHARS:
+        k += 1
+    return k >= len(text) or not (text[k].isascii() and (text[k].isalpha() or text[k] in "-_/"))
 
 
 def delete(text: str, spans: Iterable[tuple[int, int]]) -> tuple[str, list[int]]:
@@ -207,7 +232,7 @@ def glued_markers(text: str, labels: set[str], not_after: Iterable[str] = ()) ->
         return []
     stops = sorted((w for w in not_after if w), key=len, reverse=True)
     out: list[Glued] = []
-    for m in re.finditer(r"(?<![0-9.,\-/])([1-9][0-9]?|[①-⑳])(?![0-9.])", text):
+    for m in re.finditer(r"(?<![0-9.,\-/])([1-9][0-9]?|[①-⑳])(?![0-9]|[.,][0-9])", text):
         label = m.group(1)
         if label in CIRCLED:
             label = str(CIRCLED.index(label) + 1)
@@ -223,7 +248,7 @@ def glued_markers(text: str, labels: set[str], not_after: Iterable[str] = ()) ->
             if is_cjk(prev) or prev in CLOSE:
                 pass
             elif prev.isascii() and prev.islower():
-                if not re.search(r"(?<![A-Za-z])[a-z]{3,}$", text[:s]):
+                if not re.search(r"(?<![A-Za-z])[A-Za-z]?[a-z]{3,}$", text[:s]):
                     continue
             else:
                 continue

@@ -89,6 +89,7 @@ class Line:
     page: int
     text: str
     blank_after: bool = False
+    indent: int = 0     # leading spaces (a tab 4, an ideographic space 2)
     kind: str = "body"  # body, footnote, abstract, keywords, header, footer, page_number
     label: str = ""     # footnotes: their label
     group: int = -1     # footnote / abstract: which note or abstract paragraph it belongs to
@@ -135,8 +136,10 @@ def split_lines(text: str) -> tuple[list[Line], int]:
                 if lines and lines[-1].page == pno:
                     lines[-1].blank_after = True
             else:
+                lead = raw[:len(raw) - len(raw.lstrip())]
+                indent = lead.count(" ") + 4 * lead.count("\t") + 2 * lead.count("\u3000")
                 s, _ = repair.collapse_spaced(s)
-                lines.append(Line(idx=idx, page=pno, text=s))
+                lines.append(Line(idx=idx, page=pno, text=s, indent=indent))
             idx += 1
         idx += 1
     return lines, len(pages)
@@ -299,6 +302,8 @@ def paragraphs(lines: list[Line], body: list[Line], cues: Cues, wrapped: bool, b
     widths = [ln.width for ln in body]
     win = int(p["window"])
     between_insert = _inserts_between(lines)
+    # an indented line starts a paragraph, where indentation is the exception (not a layout)
+    indents = sum(1 for ln in body if ln.indent >= 2) < 0.5 * len(body)
 
     def ref_at(k: int) -> float:
         seg = [w for w in widths[max(0, k - win):k + win + 1] if w >= 3]
@@ -312,7 +317,7 @@ def paragraphs(lines: list[Line], body: list[Line], cues: Cues, wrapped: bool, b
         starts_new = bool(_starts(cues.numbered, ln.text) or _starts(cues.unnumbered_heading, ln.text))
         if blank_breaks and prev.blank_after and not inserted:
             brk = True
-        elif starts_new:
+        elif starts_new or (indents and ln.indent >= 2 and wrapped):
             brk = True
         elif not wrapped:
             t = prev.text.rstrip(CLOSERS)
