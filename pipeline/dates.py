@@ -191,6 +191,9 @@ class Patterns:
     plan: re.Pattern
     mask: re.Pattern
     cue: re.Pattern
+    range_left: re.Pattern
+    range_right: re.Pattern
+    list_day: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -206,7 +209,8 @@ def patterns() -> Patterns:
     relp = _alt([w for w, v in rel.items() if v[0] == "period"])
     relw = _alt([w for w, v in rel.items() if v[0] == "week"])
     wdays = _alt([w for w in lx.weekdays if not w.isascii()])
-    zh_parts = _alt([w for (w, _u) in lx.parts if not w.isascii()])
+    zh_parts = _alt([w for (w, u) in lx.parts if not w.isascii() and u in ("year", "month", "quarter")])
+    era_parts = _alt([w for (w, u) in lx.parts if u in ("decade", "century")])
     fest = _alt([w for w in lx.festivals if not w.isascii()])
     zh = re.compile(rf"""
         (?<![0-9A-Za-z._/])
@@ -214,8 +218,8 @@ def patterns() -> Patterns:
         (?:
             (?P<relp>{relp})
           | (?P<cent>上世纪|\d{{1,2}}世纪|[一二三四五六七八九十]{{1,3}}世纪)?{SP}
-            (?P<dec>\d0|[一二三四五六七八九]十)年代
-          | (?P<centb>\d{{1,2}}|[一二三四五六七八九十]{{1,3}}){SP}世纪
+            (?P<dec>\d0|[一二三四五六七八九]十)年代(?P<dpart>{era_parts})?
+          | (?P<centb>\d{{1,2}}|[一二三四五六七八九十]{{1,3}}){SP}世纪(?P<cpart>{era_parts})?
           | (?:(?P<ry>{rely})
               |(?P<y>{Y4}|\d\d|{CNY}){SP}年(?![代龄级纪轻])(?:度)?
               |(?P<yb>{Y4})(?={SP}(?:上半年|下半年|年度|第?[一二三四1-4]季度|[Qq][1-4])))?
@@ -223,6 +227,7 @@ def patterns() -> Patterns:
             (?:
                 (?P<rm>{relm})
               | (?P<m>{MON})(?:{SP}{RNG}{SP}(?P<m2>{MON}))?{SP}月份?
+              | 第(?P<mo>{MON})个月 | (?P<m1>首)月
               | (?P<fest>{fest})
               | (?P<rq>{relq})
               | 第?(?P<q>[一二三四1-4])季度
@@ -234,7 +239,8 @@ def patterns() -> Patterns:
               | (?P<rw>{relw})(?:(?P<wd1>{wdays})|(?:周|星期|礼拜)?(?P<wdn>[一二三四五六日天]))?
               | (?P<wd>{wdays})
             )?
-            (?:的?第(?P<wk>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})个?(?:周|星期|礼拜))?
+            (?:的?第(?P<wk>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})个?(?:(?:周|星期|礼拜)(?P<wkd>[一二三四五六日天])?))?
+            (?:(?P<dsp>前|后|最后)(?P<dk>\d{{1,2}}|[一二三四五六七八九十两]{{1,3}})天)?
             (?:
                 {SP}(?P<d>{DAY}|{CNDAY})(?:{SP}{RNG}{SP}(?P<d2>{DAY}|{CNDAY}))?{SP}[日号]
               | (?<=月)(?P<dn>{DAY})(?![0-9.%万千百亿个只名家人次多余日号])
@@ -251,6 +257,7 @@ def patterns() -> Patterns:
             (?:(?P<nd_sep>[-/.])(?P<nd>3[01]|[12]\d|0?[1-9])(?![0-9A-Za-z_/\\]|-\d)
                |(?![0-9A-Za-z_/\\]|[.-](?!(?:1[5-9]|20)\d\d)\d))
           | (?P<cy>(?:19|20)\d\d)(?P<cm>0[1-9]|1[0-2])(?P<cd>0[1-9]|[12]\d|3[01])(?![0-9A-Za-z])
+          | (?P<dm>1[0-2]|[1-9])[·•](?P<dd>3[01]|[12]\d|[1-9])(?![0-9.])
         )
         (?P<post>{SP}(?:{zh_post}))?
     """, re.X)
@@ -290,7 +297,7 @@ def patterns() -> Patterns:
         (?<![0-9A-Za-z.])
         (?:
             (?P<every>每隔|每)(?P<en>{CNN})?(?P<ehalf>半)?个?(?P<eu>年|月|季度|周|星期|天|日)
-          | (?P<pre>{off_pre})?(?P<n>{CNN})(?P<more>多|余)?(?P<half1>半)?(?P<ge>个)?(?P<more2>多)?(?P<u>{dunits})(?P<half>半)?
+          | (?P<pre>{off_pre})?(?P<n>{CNN})(?P<more>多|余)?(?P<half1>半)?(?P<ge>个)?(?P<more2>多)?(?P<half2>半)?(?P<u>{dunits})(?P<half>半)?(?P<more3>多)?
             (?P<post>{off_post})?
           | (?:(?P<en_pre>(?i:{en_off_pre}))\s+)?(?P<en_n>\d+(?:\.\d+)?)\s+(?P<en_u>(?i:{en_dunits}))
             (?:\s+(?P<en_post>(?i:{en_off_post})))?
@@ -307,7 +314,11 @@ def patterns() -> Patterns:
       | \d{9,}
     """, re.X)
     cue = re.compile(r"(?:" + _alt(lx.doc_cues) + r")\s*[:：]?\s*$", re.I)
-    return Patterns(zh, num, en, dur, plan, mask, cue)
+    conn = r"[ ]?(?:至|到|[-－~～—–]+)[ ]?"
+    range_left = re.compile(rf"(?<![0-9A-Za-z._/])((?:1[5-9]|20)\d\d){conn}$")
+    range_right = re.compile(rf"{conn}((?:1[5-9]|20)\d\d)(?![0-9年.\-/%])")
+    list_day = re.compile(r"[，、,和及][ ]?(3[01]|[12]\d|[1-9])[日号](?![0-9])")
+    return Patterns(zh, num, en, dur, plan, mask, cue, range_left, range_right, list_day)
 
 
 # ---------------------------------------------------------------------------------------
@@ -331,6 +342,7 @@ class Mention:
     mspan: tuple[int, int] | None = None       # months first..last
     week: int | None = None                    # week of year, or of month when month set
     weekday: int | None = None                 # 1 = Monday
+    dspan: tuple[str, int] | None = None       # 前两天 / 最后五天 of a month
     offset: tuple[float, str, str, str] | None = None  # (n, unit, kind, reading) of 三年前, 近三个月
     rel: tuple[str, int, str] | None = None    # (unit, offset, reading)
     decade: int | None = None                  # 198 for the 1980s
@@ -419,7 +431,43 @@ class Normaliser:
             if m.start >= last_end:
                 out.append(m)
                 last_end = m.end
-        return out
+        return self._join(text, out)
+
+    def _join(self, text: str, ms: list[Mention]) -> list[Mention]:
+        """Context the single patterns cannot see: 四年六个月 is one duration; in 2008.03-2009 and
+        1985到89年9月 the bare year at the other end of a range is a date; 9月10号，11号 lists days."""
+        out: list[Mention] = []
+        for m in ms:
+            prev = out[-1] if out else None
+            if (prev is not None and prev.end == m.start and prev.type == m.type == "duration"
+                    and not prev.offset and not prev.interval and not prev.mods and prev.value[-1] in "YMWD"
+                    and m.value[-1] in "YMWD" and "YMWD".index(prev.value[-1]) < "YMWD".index(m.value[-1])):
+                prev.value += m.value[1:]
+                prev.end, prev.offset, prev.mods = m.end, m.offset, m.mods
+                continue
+            if m.type == "date" and (m.year or m.month):
+                left = self.pt.range_left.search(text, max(0, m.start - 12), m.start)
+                if left and (prev is None or prev.end <= left.start()):
+                    out.append(Mention(left.start(), left.start() + 4, year=int(left.group(1))))
+            out.append(m)
+            if m.type == "date" and (m.year or m.month):
+                right = self.pt.range_right.match(text, m.end)
+                if right:
+                    out.append(Mention(right.start(1), right.end(1), year=int(right.group(1))))
+                if m.day and m.month:
+                    pos = m.end
+                    while True:
+                        nxt = self.pt.list_day.match(text, pos)
+                        if not nxt:
+                            break
+                        out.append(Mention(nxt.start(1), nxt.end(), day=int(nxt.group(1))))
+                        pos = nxt.end()
+        out.sort(key=lambda x: x.start)
+        dedup: list[Mention] = []
+        for m in out:
+            if not dedup or m.start >= dedup[-1].end:
+                dedup.append(m)
+        return dedup
 
     @staticmethod
     def _masked(men: Mention, masked, mstarts) -> bool:
@@ -462,7 +510,7 @@ class Normaliser:
         for m in self.pt.zh.finditer(text):
             g = m.groupdict()
             core = [k for k in ("relp", "dec", "centb", "ry", "y", "yb", "rm", "m", "fest", "rq", "q", "q1", "qq",
-                                "qsp", "msp", "rd", "d", "dn", "wk", "rw", "wd") if g[k]]
+                                "qsp", "msp", "rd", "d", "dn", "wk", "rw", "wd", "mo", "m1") if g[k]]
             if not core and not (g["part"] and g["part"][0] in "年月上下"):
                 continue
             start = m.start("pre") if g["pre"] else min(m.start(k) for k in core) if core else m.start("part")
@@ -477,11 +525,15 @@ class Normaliser:
                     if not c or c > 21:
                         continue
                     men.century = c - 1
+                    if g["cpart"]:
+                        self._part(men, g["cpart"], "century")
                 else:
                     d = cn_int(g["dec"])
                     c = g["cent"]
                     base = 19 if not c or c.startswith("上") else (cn_int(c[:-2]) or 20) - 1
                     men.decade = base * 10 + d // 10
+                    if g["dpart"]:
+                        self._part(men, g["dpart"], "decade")
             else:
                 if g["y"]:
                     ys = g["y"].replace(" ", "")
@@ -490,7 +542,7 @@ class Normaliser:
                         continue
                     # bare 15年 / 三十年 is more often a duration: a two-digit Arabic year needs a month or part
                     if len(ys) == 2 and ys.isdigit() and not (g["m"] or g["part"] or g["q"] or g["qq"] or g["msp"]
-                                                              or g["qsp"] or g["wk"]):
+                                                              or g["qsp"] or g["wk"] or g["mo"] or g["m1"]):
                         continue
                     if len(ys) == 2 and not ys.isdigit() and ys[0] == ys[1] == "一":
                         continue
@@ -508,6 +560,15 @@ class Normaliser:
                         men.month2 = cn_int(g["m2"])
                         if not men.month2 or men.month2 <= men.month:
                             men.month2 = None
+                if g["mo"] or g["m1"]:
+                    men.month = 1 if g["m1"] else cn_int(g["mo"])
+                if g["dsp"]:
+                    if not (g["m"] or g["rm"] or g["mo"] or g["m1"]):
+                        continue
+                    k = cn_int(g["dk"])
+                    if not k or k > 31:
+                        continue
+                    men.dspan = (g["dsp"], k)
                 if g["fest"]:
                     men.month, men.day = lx.festivals[g["fest"]]
                 if g["rq"]:
@@ -526,6 +587,8 @@ class Normaliser:
                     men.rel = lx.relative[g["rd"]]
                 if g["wk"]:
                     men.week = cn_int(g["wk"])
+                    if g["wkd"]:
+                        men.weekday = 7 if g["wkd"] in "日天" else cn_int(g["wkd"])
                 if g["rw"]:
                     men.rel = lx.relative[g["rw"]]
                     if g["wd1"]:
@@ -577,8 +640,10 @@ class Normaliser:
                     continue
                 men.year, men.month = int(g["ny"]), int(g["nm"])
                 men.day = int(g["nd"]) if g["nd"] else None
-            else:
+            elif g["cy"]:
                 men.year, men.month, men.day = int(g["cy"]), int(g["cm"]), int(g["cd"])
+            else:   # 6·30, the way events are named by their date
+                men.month, men.day = int(g["dm"]), int(g["dd"])
             if not self._qualify(men, g["pre"], g["post"], text, m.end()):
                 men.end = m.start("post")
             yield men
@@ -652,16 +717,16 @@ class Normaliser:
                     continue
                 u = g["u"]
                 unit = self.lx.durations[u]
-                if u in ("年",) and nstr.isdigit() and len(nstr) == 4:
+                if u in ("年",) and nstr.isdigit() and len(nstr) == 4 and not g["more"]:
                     continue   # 2020年 is a year, found by the date grammar
                 if u == "月" and not g["ge"] and not (nstr == "半" or post or pre):
                     continue   # 3月 is a month; 3个月 / 近三月 are durations
                 if u == "日" and not post and not pre and (nstr.isdigit() and n <= 31 or nstr == "一"):
                     continue   # 3日 is a day of the month; 90日 / 两日 are durations
-                if g["half"] or g["half1"]:
+                if g["half"] or g["half1"] or g["half2"]:
                     n += 0.5
             men.value = _iso_duration(n, unit)
-            if g.get("more") or g.get("more2"):
+            if g.get("more") or g.get("more2") or g.get("more3"):
                 men.mods.append("APPROX")
             # an offset word makes it a date counted from an anchor (三年前, 近三个月, 未来两年)
             off = self.lx.offsets.get((pre, "pre")) if pre else None
@@ -850,13 +915,13 @@ class Normaliser:
         return "XXXX"
 
     def _value(self, men: Mention, y, mth, d, q) -> tuple[str, dt.date | None, dt.date | None]:
-        if men.century is not None:
-            c = men.century
-            return f"{c:02d}", dt.date(c * 100, 1, 1), dt.date(c * 100 + 99, 12, 31)
-        if men.decade is not None:
-            k = men.decade
-            return f"{k:03d}", dt.date(k * 10, 1, 1), dt.date(k * 10 + 9, 12, 31)
         part = self.lx.parts.get(men.part) if men.part else None
+        if men.century is not None or men.decade is not None:
+            first = men.century * 100 if men.century is not None else men.decade * 10
+            span = 100 if men.century is not None else 10
+            a, b = (part[0], part[1]) if part else (1, span)
+            return (f"{men.century:02d}" if men.century is not None else f"{men.decade:03d}",
+                    dt.date(first + a - 1, 1, 1), dt.date(first + (b if b > 0 else span + b + 1) - 1, 12, 31))
         if d is not None and mth is not None:
             s = dt.date(y, mth, d)
             if men.day2:
@@ -866,6 +931,14 @@ class Normaliser:
             last = _last_day(y, mth)
             if men.month2:
                 return f"{y:04d}", dt.date(y, mth, 1), dt.date(y, men.month2, _last_day(y, men.month2))
+            if men.week and men.weekday:   # 6月第3个星期日: the nth such weekday of the month
+                first = dt.date(y, mth, 1)
+                day = first + dt.timedelta(days=(men.weekday - 1 - first.weekday()) % 7, weeks=men.week - 1)
+                return day.isoformat(), day, day
+            if men.dspan:
+                word, k = men.dspan
+                a, b = (1, k) if word == "前" else (last - k + 1, last)
+                return f"{y:04d}-{mth:02d}", dt.date(y, mth, max(1, a)), dt.date(y, mth, min(b, last))
             if men.week:
                 first = dt.date(y, mth, 1)
                 monday = first + dt.timedelta(days=(7 - first.weekday()) % 7) + dt.timedelta(weeks=men.week - 1)
@@ -911,12 +984,15 @@ def _shift(b: dt.date, n: float, unit: str, exact: bool = False) -> tuple[str, d
         n, unit = n * 3, "M"
     if unit == "Y" and n == int(n) and not exact:
         return "year", dt.date(b.year + int(n), 1, 1)
+    if unit == "Y" and n != int(n):   # 3年半前: counted in days (365 a year), meant to the month
+        d = b + dt.timedelta(days=int(n * 365))
+        return ("day" if exact else "month"), d
     if unit in ("Y", "M"):
         months = n * 12 if unit == "Y" else n
         if months == int(months):
             y, m = _add_months(b.year, b.month, int(months))
             return "month", dt.date(y, m, min(b.day, _last_day(y, m)))
-        return "day", b + dt.timedelta(days=round(months * 30))
+        return "day", b + dt.timedelta(days=round(months * 30.44))
     days = n * 7 if unit == "W" else n
     return ("week" if unit == "W" else "day"), b + dt.timedelta(days=round(days))
 

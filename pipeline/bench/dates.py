@@ -16,6 +16,7 @@ Not applicable (counted and listed by reason, never scored):
   future        the ret_future block: JioNLP picks the next occurrence; we anchor to the document
   delta_range   a range of durations (3~6个月): the table has one value per row
   delta_time    durations in hours/minutes/seconds/workdays, and periods with a time of day
+  workday       offsets in working/trading days need a holiday calendar
 Extractor cases: the set of spans found must equal JioNLP's; a range JioNLP returns as one
 span (1月3至2月10) is two rows here, joined for the comparison when only a range connective
 (至 到 - ~) lies between them. Cases whose expected spans are time-of-day/lunar are not applicable.
@@ -36,6 +37,7 @@ LUNAR = re.compile(r"农历|阴历|腊月|正月|闰|廿|初[一二三四五六�
                    r"暑假|寒假|感恩节|母亲节|父亲节|八月十五|[一二三四五六七八九十]月[一二三四五六七八九十]{2}$|五月廿|"
                    r"九月廿|十一月廿")
 CLOCK = re.compile(r"\d[:：]\d|[点时分秒刻]|早上|上午|下午|中午|晚上|夜|凌晨|黎明|白天|午后|午夜|钟头|小时|今晚|昨晚|当晚")
+WORKDAY = re.compile(r"工作日|交易日")
 CONNECT = re.compile(r"^\s*(?:至|到|-|~|～|—+|－)\s*$")
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -100,6 +102,8 @@ def parser_applicable(block_line: int, text: str, tb: Any, exp: Any) -> str:
         return "" if exp["time"].get("point") is None and _delta_key(exp["time"]["delta"]) else "delta_time"
     if LUNAR.search(text):
         return "lunar"
+    if WORKDAY.search(text):
+        return "workday"
     if CLOCK.search(text):
         return "time_of_day"
     s, e = exp["time"]
