@@ -195,8 +195,10 @@ class Linker:
             s = ss + before.rfind(name)
             label = self.lex.en_label(name) or "ORG"
             return Cand(s, s + len(name), label, "rule", prio=8)
-        # a Chinese name bounded by punctuation on both sides: 、未来地球（Future Earth）、
-        if close < se and text[close] not in _DELIMS:
+        # a Chinese name bounded by punctuation on both sides (、未来地球（Future Earth）、), or
+        # on its left only when the English name says what it is (…Agency, …Journal)
+        en_label = next((self.lex.en_label(t) for t in ens if self.lex.en_label(t)), None)
+        if close < se and text[close] not in _DELIMS and en_label is None:
             return None
         q = p
         while q > ss and text[q - 1] not in _DELIMS:
@@ -207,7 +209,7 @@ class Linker:
         inside = [t for t in toks if q <= t.start and t.end <= p]
         if any(not (self.lex.name_like(t.text) or t.text in self.lex.connectors) for t in inside):
             return None
-        label = (self.lex.label_by_suffix(seg) or (self.lex.en_label(ens[0]) if ens else None) or "ORG")
+        label = self.lex.label_by_suffix(seg) or en_label or "ORG"
         return Cand(q, p, label, "rule", prio=8)
 
     def _mentions(self, text: str, sents: list[tuple[int, int]], ents: list[Cand]) -> list[Cand]:

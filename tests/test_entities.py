@@ -1,0 +1,156 @@
+"""Entities: names found whole, labelled in OntoNotes terms, linked across languages."""
+from __future__ import annotations
+
+import jieba
+import pytest
+
+from pipeline import ingest
+from pipeline.config import load_config
+from pipeline.document import Block, Document
+from pipeline.engine import analyse
+from pipeline.entities import extract, map_model_label, resolve
+from pipeline.entities.rules import Cand, lexicon
+from pipeline.segment import load_userdict, segment
+
+CFG = load_config(overrides={"pipeline": {"stages": ["segment", "entities"]}})
+
+
+class NoModel:
+    """The rules and the gazetteer alone (the trained model is tested by its own suite)."""
+
+    def cands(self, *a):
+        return []
+
+
+def run(*paras: str, model=None):
+    doc = Document(source="t.txt", kind="txt", content_hash="ef" * 32)
+    doc.blocks = [Block(page=1, role="body", text=p) for p in paras]
+    doc.finalize()
+    segment(doc)
+    extract(doc, lexicon(), model or NoModel(), {"english": True})
+    return doc
+
+
+def ents(doc):
+    return {(e.text, e.label) for e in doc.tables["entities"]}
+
+
+def canon(doc, text):
+    found = {e.canonical for e in doc.tables["entities"] if e.text == text}
+    assert len(found) == 1, (text, found)
+    return found.pop()
+
+
+def test_long_name_holding_a_place_name_is_one_organisation():
+    doc = run("昨天，法国国家健康与医学研究院和德国联邦药品管理局联合发布了报告。")
+    got = ents(doc)
+    assert ("法国国家健康与医学研究院", "ORG") in got
+    assert not any(t == "法国" for t, _ in got)
+
+
+def test_titled_person_and_the_names_listed_with_it():
+    doc = run("王建华、陈思远教授等人出席了会议，刘芳研究员作了报告。")
+    persons = {e.text for e in doc.tables["entities"] if e.label == "PERSON"}
+    assert persons >= {"王建华", "陈思远", "刘芳"}
+    assert "陈思远教授" not in persons
+
+
+def test_publication_and_law_titles():
+    doc = run("论文发表于《自然通讯》，并依据《数据安全法》处理数据。")
+    assert ("自然通讯", "WORK_OF_ART") in ents(doc)
+    assert ("数据安全法", "LAW") in ents(doc)
+
+
+def test_chinese_english_acronym_linked_and_later_mentions_follow():
+    doc = run("国际能源署（International Energy Agency，IEA）发布了年度报告。",
+              "报告指出，IEA预计需求还将增长。International Energy Agency的数据也显示如此。")
+    c = canon(doc, "国际能源署")
+    assert canon(doc, "IEA") == c
+    assert canon(doc, "International Energy Agency") == c
+    later = [e for e in doc.tables["entities"] if e.text == "IEA"]
+    assert len(later) == 2 and all(e.label == "ORG" for e in later)
+    aliases = {(a.alias, a.kind) for a in doc.tables["aliases"] if a.canonical == c}
+    assert aliases == {("国际能源署", "zh"), ("International Energy Agency", "en"), ("IEA", "abbr")}
+
+
+def test_title_glossed_in_english_and_acronym_only_gloss():
+    doc = run("研究刊于《细胞研究》（Cell Research），由国际水稻研究所（IRRI）完成。")
+    assert canon(doc, "Cell Research") == canon(doc, "细胞研究")
+    assert canon(doc, "IRRI") == canon(doc, "国际水稻研究所")
+    assert ("Cell Research", "WORK_OF_ART") in ents(doc)
+
+
+def test_english_name_with_acronym_and_hyphenated_acronym():
+    doc = run("The World Meteorological Organization (WMO) warned of heat. Later WMO said more.",
+              "合作伙伴包括全球生物多样性信息机构（Global Biodiversity Information Facility-GBIF）。")
+    assert canon(doc, "WMO") == canon(doc, "World Meteorological Organization")
+    assert len([e for e in doc.tables["entities"] if e.text == "WMO"]) == 2
+    assert canon(doc, "GBIF") == canon(doc, "全球生物多样性信息机构") == canon(doc, "Global Biodiversity Information Facility")
+
+
+def test_no_overlaps_and_offsets_map_back():
+    doc = run("2019年，美国国家航空航天局与欧洲空间局在巴黎签署协议。",
+              "“全球气候变化与粮食安全国际研讨会”在北京举行。")
+    rows = sorted(doc.tables["entities"], key=lambda e: e.start)
+    for a, b in zip(rows, rows[1:]):
+        assert a.end <= b.start
+    for e in rows:
+        assert doc.text[e.start:e.end] == e.text and e.page == 1
+    assert ("全球气候变化与粮食安全国际研讨会", "EVENT") in ents(doc)
+    assert ("巴黎", "GPE") in ents(doc) and ("北京", "GPE") in ents(doc)
+
+
+def test_model_labels_map_to_ontonotes():
+    lex = lexicon()
+    assert map_model_label("PER", "张三", lex) == "PERSON"
+    assert map_model_label("LOC", "浙江省", lex) == "GPE"
+    assert map_model_label("LOC", "长江", lex) == "LOC"
+    assert map_model_label("ORG", "数字经济国际论坛", lex) == "EVENT"
+
+
+def test_longer_span_wins_titles_first():
+    out = resolve([Cand(0, 2, "GPE", "gazetteer", 5), Cand(0, 8, "ORG", "rule", 3),
+                   Cand(6, 10, "ORG", "model", 1), Cand(9, 12, "WORK_OF_ART", "rule", 9)])
+    assert [(c.start, c.end, c.label) for c in out] == [(0, 8, "ORG"), (9, 12, "WORK_OF_ART")]
+
+
+def test_gazetteer_feeds_jieba():
+    load_userdict(["entities/gazetteer.tsv"])
+    assert "欧洲疾病预防控制中心" in jieba.lcut("欧洲疾病预防控制中心发布指南")
+
+
+def test_empty_and_latin_only_documents():
+    assert run().tables["entities"] == []
+    doc = run("Results were reported by Stanford University in California.")
+    assert ("Stanford University", "ORG") in ents(doc)
+
+
+@pytest.fixture(scope="module")
+def seed_doc(seed_path):
+    return analyse(ingest.load(str(seed_path), CFG), CFG)
+
+
+def test_seed_organisations_found_whole(seed_doc):
+    got = ents(seed_doc)
+    for name in ("中国疾控中心病毒病研究所", "美国国家生物技术信息中心", "比尔及梅琳达·盖茨基金会",
+                 "国家微生物科学数据中心", "中国全球健康药物研发中心", "英国欧洲生物信息学研究所"):
+        assert (name, "ORG") in got, name
+    # the place name inside it is not a second entity
+    at = seed_doc.text.index("美国国家生物技术信息中心")
+    inside = [e.text for e in seed_doc.tables["entities"] if at <= e.start < at + 12]
+    assert inside == ["美国国家生物技术信息中心"]
+
+
+def test_seed_people_and_journals(seed_doc):
+    got = ents(seed_doc)
+    assert ("钟南山", "PERSON") in got and ("李兰娟", "PERSON") in got
+    assert canon(seed_doc, "The Lancet") == canon(seed_doc, "柳叶刀")
+    nejm = canon(seed_doc, "新英格兰医学杂志")
+    assert canon(seed_doc, "The New England Journal of Medicine") == nejm == canon(seed_doc, "NEJM")
+    assert ("新英格兰医学杂志", "WORK_OF_ART") in got
+
+
+def test_seed_acronyms_linked_to_chinese_names(seed_doc):
+    for abbr, zh in (("UNESCO", "联合国教科文组织"), ("WDS", "世界数据系统"),
+                     ("CODATA", "国际科技数据委员会"), ("RDA", "科学研究数据全球联盟")):
+        assert canon(seed_doc, abbr) == canon(seed_doc, zh) == zh
