@@ -336,3 +336,9 @@ def test_labels_compare_case_insensitively(tmp_path, base):
         for r in p["entities"]:
             r["label"] = r["label"].lower()
     assert not changed(base, run_case(tmp_path, damage))
+
+
+def test_mod_is_a_set_of_qualifiers():
+    from pipeline.evaluate.scoring import same_field
+    assert same_field("mod", "END+AS_OF", "as_of+END") and same_field("mod", "", None)
+    assert not same_field("mod", "END+AS_OF", "END")

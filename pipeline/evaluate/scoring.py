@@ -114,6 +114,8 @@ def same_field(name: str, gold: Any, pred: Any) -> bool:
         return same_number(gold, pred)
     if name == "approx":
         return same_approx(gold, pred)
+    if name == "mod":  # qualifiers joined by "+" (END+AS_OF): the same set in any order
+        return {m for m in norm_str(gold).split("+") if m} == {m for m in norm_str(pred).split("+") if m}
     return norm_str(gold) == norm_str(pred)
 
 
