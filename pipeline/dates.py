@@ -212,8 +212,15 @@ def patterns() -> Patterns:
     zh_parts = _alt([w for (w, u) in lx.parts if not w.isascii() and u in ("year", "month", "quarter")])
     era_parts = _alt([w for (w, u) in lx.parts if u in ("decade", "century")])
     fest = _alt([w for w in lx.festivals if not w.isascii()])
+    # every Chinese date starts with one of these characters: checking it first keeps the
+    # scan of a long text fast (the rest of the pattern is a nest of optional groups)
+    firsts = set("0123456789〇零○一二三四五六七八九十两廿第首Qq上下")
+    for words in (lx.pre, lx.post, rel, lx.festivals, [w for (w, _u) in lx.parts], lx.weekdays):
+        firsts.update(w[0] for w in words if not w.isascii())
+    first = "".join(sorted(firsts)).replace("-", "")
     zh = re.compile(rf"""
         (?<![0-9A-Za-z._/])
+        (?=[{first}])
         (?P<pre>(?:{zh_pre}){SP})?
         (?:
             (?P<relp>{relp})
@@ -410,7 +417,7 @@ class Normaliser:
         self.ref = _parse_anchor_date(dcfg.get("ref_date"))
         self.cue_window = int(dcfg.get("doc_date_cue_window", 12))
         self.header_blocks = int(dcfg.get("doc_date_header_blocks", 5))
-        self.header_max_chars = int(dcfg.get("doc_date_header_max_chars", 40))
+        self.header_max_chars = int(dcfg.get("doc_date_header_max_chars", 80))
         self.lx = lexicon()
         self.pt = patterns()
 
@@ -761,9 +768,9 @@ class Normaliser:
         for b in heads:
             if len(b.text.strip()) > self.header_max_chars:
                 continue
-            for men in mentions:
-                if (b.start <= men.start < b.end and men.year and men.month and men.type == "date"
-                        and (men.end - men.start) * 2 >= len(b.text.strip())):
+            for men in mentions:   # a dated header line (——2025年1月18日在…会议上)
+                if (b.start <= men.start < b.end and men.year and men.month and men.day
+                        and men.type == "date" and not men.mods):
                     return dt.date(men.year, men.month, men.day or 1), "document"
         for key in ("pdf_date", "date"):
             d = _parse_anchor_date(doc.meta.get(key))
