@@ -81,6 +81,7 @@ class Lexicon:
     lexicalized: list[str]
     demonstratives: list[str]
     en_units: set[str]
+    open_labels: set[str]
     pre_re: re.Pattern
     post_re: re.Pattern
     tail_re: re.Pattern
@@ -106,6 +107,7 @@ def lexicon() -> Lexicon:
     tail_words = list(units) + list(mags)
     return Lexicon(
         qual, mags, units, prefix, cues, lexd, demo, en_units,
+        {r[0].upper() for r in _lines("entity_labels_open.txt")},
         pre_re=re.compile(rf"(?:{_alt(pre)})[ \u00a0\n]?\Z", re.I),
         post_re=re.compile(rf"[ \u00a0]?(?:（含）|\(含\))?(?:{_alt(post)})", re.I),
         tail_re=re.compile(rf"[ \u00a0]?(?:{_alt(tail_words)})"),
@@ -300,7 +302,6 @@ FIGURES_ONLY_RE = re.compile(r"\s*(?:[-+]?\d[\d,.]*\s*[%‰]?\s*)+")
 BLOCK_ONLY_NUMBER_RE = re.compile(r"\s*[-–—]?\s*(?:第\s*)?\d{1,4}\s*(?:页)?\s*[-–—]?\s*$")
 LABEL_UNIT_RE = re.compile(r"[（(]([^（()）]{1,6})[)）]\s?[:：]\s?\Z")   # 价格(元)：82.42
 EN_UNIT_RE = re.compile(r"[ \u00a0]([a-z]+)")
-NUMERIC_LABELS = {"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL", "DATE", "TIME", "NUMBER"}
 
 
 @dataclass
@@ -585,7 +586,7 @@ def _overlaps(spans: list[tuple[int, int]], starts: list[int], s: int, e: int) -
 def _is_name(row: Any) -> bool:
     label = (row.get("label") if isinstance(row, dict) else getattr(row, "label", None)) or \
             (row.get("type") if isinstance(row, dict) else getattr(row, "type", None)) or ""
-    return str(label).upper() not in NUMERIC_LABELS
+    return str(label).upper() not in lexicon().open_labels
 
 
 def extract(text: str, standalone: bool = False, roles: Any = None) -> list[_Q]:

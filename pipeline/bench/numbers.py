@@ -225,6 +225,69 @@ def speed(paths: list[str]) -> str:
             f"({found // reps} quantities per pass)")
 
 
+GOLD = (("seed.tsv", "corpus/000_63f442ddd4362203.txt", None),
+        ("broker_p1.tsv", "{shared}/data/pdfs/zh_broker_research_report_2022.pdf", 1))
+
+
+def _gold_rows(name: str) -> list[dict[str, Any]]:
+    from importlib import resources
+    text = resources.files("pipeline").joinpath(f"data/quantities/gold/{name}").read_text("utf-8")
+    lines = text.splitlines()
+    head = lines[0].split("\t")
+    return [dict(zip(head, ln.split("\t"))) for ln in lines[1:] if ln.strip()]
+
+
+def _key(text: str) -> str:
+    return "".join(str(text).split())
+
+
+def bench_gold(shared: Path, show: int) -> list[str]:
+    """P/R/F1 of the whole pipeline's `numbers` rows against the curated gold, matched in
+    reading order on the text span; `full` also needs value, unit and approx right."""
+    from ..config import load_config
+    from ..engine import process
+    cfg = load_config()
+    out = []
+    for gold_name, src, page in GOLD:
+        path = src.format(shared=shared)
+        if not Path(path).is_file():
+            out.append(f"{gold_name}: {path} not found, skipped")
+            continue
+        res = process(path, cfg)
+        if res["status"] != "ok":
+            out.append(f"{gold_name}: {path}: {res['status']}")
+            continue
+        pred = [r for r in res["tables"].get("numbers", []) if page is None or r["page"] == page]
+        gold = _gold_rows(gold_name)
+        used = [False] * len(pred)
+        tp_span = tp_full = 0
+        misses, wrong = [], []
+        for g in gold:
+            for i, r in enumerate(pred):
+                if not used[i] and _key(r["text"]) == _key(g["text"]):
+                    used[i] = True
+                    tp_span += 1
+                    ok = (_close(float(r["value"]), float(g["value"])) and (r["unit"] or "") == g["unit"]
+                          and (r["approx"] or "") == g["approx"] and r["kind"] == g["kind"])
+                    tp_full += ok
+                    if not ok:
+                        wrong.append(f"{g['text']}: want {g['value']} {g['unit']} {g['approx']} {g['kind']}, "
+                                     f"got {r['value']} {r['unit']} {r['approx']} {r['kind']}")
+                    break
+            else:
+                misses.append(g["text"])
+        extra = [r["text"] for i, r in enumerate(pred) if not used[i]]
+        for label, tp in (("span", tp_span), ("full", tp_full)):
+            p = tp / len(pred) if pred else 0.0
+            r_ = tp / len(gold) if gold else 0.0
+            f = 2 * p * r_ / (p + r_) if p + r_ else 0.0
+            out.append(f"{gold_name:<14} {label}: P={p:.3f} R={r_:.3f} F1={f:.3f}  (gold {len(gold)}, predicted {len(pred)}, matched {tp})")
+        for title, items in (("missed", misses), ("extra", extra), ("wrong value/unit/approx", wrong)):
+            if items:
+                out.append(f"    {title}: " + "; ".join(map(str, items[:show])) + (" …" if len(items) > show else ""))
+    return out
+
+
 def main(args) -> int:
     shared = Path(args.shared) / "data"
     cn, jio = shared / "cn2an_tests", shared / "jionlp_tests"
@@ -246,6 +309,9 @@ def main(args) -> int:
             print(f"\n{t.name}: convention differences kept on purpose ({len(t.conv)})")
             for c in t.conv[:args.show]:
                 print("   ", c)
+    print()
+    for line in bench_gold(Path(args.shared), args.show):
+        print(line)
     if args.speed:
         print("\n" + speed(args.speed))
     return 0
