@@ -47,6 +47,7 @@ class Cues:
     abstract: list[re.Pattern]
     keywords: list[re.Pattern]
     numbered: list[re.Pattern]
+    section: list[re.Pattern]
     unnumbered_heading: list[re.Pattern]
     footnote_line: re.Pattern
     cue_after_label: list[re.Pattern]
@@ -65,7 +66,8 @@ def load_cues() -> Cues:
 
     r, f = raw["roles"], raw["footnote"]
     return Cues(
-        abstract=comp(r["abstract"]), keywords=comp(r["keywords"]), numbered=comp(r["numbered"]),
+        abstract=comp(r["abstract"]), keywords=comp(r["keywords"]),
+        numbered=comp(r["numbered"]), section=comp(r["section"]),
         unnumbered_heading=comp(r["unnumbered_heading"]), footnote_line=re.compile(f["line"]),
         cue_after_label=comp(f["cue_after_label"]), cue_anywhere=comp(f["cue_anywhere"]),
         not_after=[w.lower() for w in raw["markers"]["not_after"]],
@@ -257,8 +259,7 @@ def mark_abstracts(lines: list[Line], cues: Cues, wrapped: bool, blank_breaks: b
                 break
             if ref and _ends(prev.text, prev.width, ref, p["short_ratio"], p["end_ratio"]):
                 break
-            if _starts(cues.abstract, nxt.text) or _starts(cues.keywords, nxt.text) \
-                    or _starts(cues.numbered, nxt.text) or _starts(cues.unnumbered_heading, nxt.text):
+            if _starts(cues.abstract, nxt.text) or _starts(cues.keywords, nxt.text) or _heading_start(nxt.text, cues):
                 break
             run.append(nxt)
             ref = max(ref, nxt.width)
@@ -278,13 +279,19 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 def is_wrapped(body: list[Line], p: dict) -> bool:
-    """Hard-wrapped text has many lines of one width; one-paragraph-per-line text has not."""
-    ws = [ln.width for ln in body if ln.width >= 3]
-    if len(ws) < 4:
-        return len(ws) > 1
+    """Hard-wrapped text has many lines of one width, or many long lines that stop mid-sentence.
+
+    Text with one paragraph per line has neither: its lines end where sentences end, and only
+    its (short) headings end without punctuation.
+    """
+    lns = [ln for ln in body if ln.width >= 3]
+    if len(lns) < 4:
+        return len(lns) > 1
+    ws = [ln.width for ln in lns]
     ref = _quantile(ws, p["ref_quantile"])
     near = sum(1 for w in ws if abs(w - ref) <= p["wrap_tolerance"] * ref)
-    return near / len(ws) >= p["wrapped_share"]
+    cut = sum(1 for ln in lns if ln.width >= 0.6 * ref and ln.text.rstrip(CLOSERS)[-1:] not in TERMINAL + ".:：")
+    return near / len(ws) >= p["wrapped_share"] or cut / len(ws) >= p["cut_share"]
 
 
 @dataclass
@@ -305,16 +312,26 @@ def paragraphs(lines: list[Line], body: list[Line], cues: Cues, wrapped: bool, b
     # an indented line starts a paragraph, where indentation is the exception (not a layout)
     indents = sum(1 for ln in body if ln.indent >= 2) < 0.5 * len(body)
 
-    def ref_at(k: int) -> float:
-        seg = [w for w in widths[max(0, k - win):k + win + 1] if w >= 3]
-        return _quantile(seg, p["ref_quantile"]) or widths[k]
+    page_ref: dict[int, float] = {}
+    for pg in {ln.page for ln in body}:
+        page_ref[pg] = _quantile([w for ln, w in zip(body, widths) if ln.page == pg and w >= 3], p["ref_quantile"])
+    all_ref = _quantile([w for w in widths if w >= 3], p["ref_quantile"])
 
-    cur = Para([body[0]], "heading" if _heading_start(body[0].text, cues) else "body")
+    def ref_at(k: int) -> float:
+        """The column width around line k: the page's, unless the lines nearby are wider."""
+        seg = [w for w in widths[max(0, k - win):k + win + 1] if w >= 3]
+        local = _quantile(seg, p["ref_quantile"]) if len(seg) >= win else 0.0
+        return max(local, page_ref.get(body[k].page) or all_ref) or widths[k]
+
+    first = body[0]
+    # the document's first line, short and unpunctuated, is its title
+    cur = Para([first], "heading" if _heading_start(first.text, cues)
+               else "title" if wrapped and first.page == 1 and _standalone(first, ref_at(0)) else "body")
     for k in range(1, len(body)):
         prev, ln = body[k - 1], body[k]
         inserted = between_insert(prev, ln)
         ref = ref_at(k - 1)
-        starts_new = bool(_starts(cues.numbered, ln.text) or _starts(cues.unnumbered_heading, ln.text))
+        starts_new = _heading_start(ln.text, cues)
         if blank_breaks and prev.blank_after and not inserted:
             brk = True
         elif starts_new or (indents and ln.indent >= 2 and wrapped):
@@ -352,7 +369,9 @@ def paragraphs(lines: list[Line], body: list[Line], cues: Cues, wrapped: bool, b
 
 
 def _heading_start(text: str, cues: Cues) -> bool:
-    return bool(_starts(cues.numbered, text) or _starts(cues.unnumbered_heading, text))
+    """A line that opens a heading or list item (`1. `, `（1）`, `一、`, `2.3 方法` without punctuation)."""
+    return bool(_starts(cues.numbered, text) or _starts(cues.unnumbered_heading, text)
+                or (_starts(cues.section, text) and not SENTENCE_PUNCT.search(text)))
 
 
 def _mostly_cjk(text: str) -> bool:
@@ -403,7 +422,7 @@ def tidy(text: str, pages: list[int], on: bool) -> tuple[str, list[int]]:
 # -- the reader -------------------------------------------------------------------------------
 DEFAULTS = {
     "short_ratio": 0.75, "end_ratio": 0.9, "full_ratio": 0.85, "ref_quantile": 0.7, "window": 8,
-    "wrap_tolerance": 0.15, "wrapped_share": 0.45, "double_spaced_share": 0.6,
+    "wrap_tolerance": 0.15, "wrapped_share": 0.45, "cut_share": 0.3, "double_spaced_share": 0.6,
     "heading_max_width": 40, "indent": 1.5, "tidy_spaces": True, "garbled_share": 0.3,
 }
 
