@@ -188,3 +188,20 @@ def test_import_doccano_jsonl_and_a_foreign_text(tmp_path):
     p.write_text(json.dumps({"id": 3, "text": "别的文档", "label": []}, ensure_ascii=False), "utf-8")
     with pytest.raises(ImportProblem, match="task 3"):
         import_export(p, "doccano", TEXT, "case.txt", SOURCE_SHA)
+
+
+def test_compare_two_passes(tmp_path, capsys):
+    write_run(tmp_path / "run")
+    first = gold_doc()
+    second = json.loads(json.dumps(first))
+    second["entities"][2]["label"] = "LOC"        # the passes disagree on Geneva
+    second["dates"].pop()                          # and the second missed a date
+    for name, g in (("p1", first), ("p2", second)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "case.json").write_text(json.dumps(g, ensure_ascii=False), "utf-8")
+    code = cli(["gold", "compare", str(tmp_path / "p1"), str(tmp_path / "p2"), "--pred", str(tmp_path / "run"),
+                "--out", str(tmp_path / "cmp")])
+    out = capsys.readouterr().out
+    assert code == 0 and "2 differences" in out
+    rows = list(csv.DictReader((tmp_path / "cmp" / "errors.csv").open(encoding="utf-8")))
+    assert sorted((r["kind"], r["gold_text"]) for r in rows) == [("FN", "March 2021"), ("wrong label", "Geneva")]

@@ -3,6 +3,7 @@
     show    print a document's clean text with offsets (or find a string in it)
     anchor  turn a draft written by span text into a gold file with offsets and hashes
     check   validate gold files against their text (every span, with where it moved)
+    compare agreement between two curation passes, and every difference
     import  a Label Studio or doccano export into a gold file
 
 None of these reads predicted spans: gold is written from the text alone.
@@ -45,6 +46,14 @@ def add_parser(sub) -> None:
     c.add_argument("--sources", metavar="DIR", action="append", default=[],
                    help="folders holding the source files (matched by name); default: corpus/ and ../shared/data/pdfs")
     c.set_defaults(func=check)
+
+    m = gsub.add_parser("compare", help="agreement between two curation passes, and their differences")
+    m.add_argument("first", metavar="PASS1", help="gold file or folder of the first pass (scored as gold)")
+    m.add_argument("second", metavar="PASS2", help="gold file or folder of the second pass (scored as predictions)")
+    m.add_argument("--pred", metavar="DIR", help="take texts from this run directory")
+    m.add_argument("--sources", metavar="DIR", action="append", default=[], help="folders holding the source files")
+    m.add_argument("--out", metavar="DIR", help="write eval.json, errors.csv (the differences) and index.html here")
+    m.set_defaults(func=compare)
 
     i = gsub.add_parser("import", help="a Label Studio or doccano export -> a gold file")
     i.add_argument("export", metavar="EXPORT.json")
@@ -128,12 +137,75 @@ def anchor(args) -> int:
     return 0
 
 
+def _source_dirs(args) -> list[Path]:
+    root = Path(__file__).resolve().parents[2]
+    return [Path(d) for d in args.sources] or [root / "corpus", root.parent / "shared" / "data" / "pdfs"]
+
+
+def _texts_for(paths: list[str], args) -> dict:
+    """doc_id -> DocText for the sources of the gold files under `paths` (from --pred, else ingested)."""
+    from ..evaluate.gold import GoldError, gold_files, match_text, parse_gold, read_gold_json, text_from_source, texts_from_pred
+    texts = texts_from_pred(args.pred) if args.pred else {}
+    for path in paths:
+        for f in gold_files(path):
+            try:
+                gold = parse_gold(read_gold_json(f), str(f))
+            except GoldError:
+                continue  # reported when the file is loaded
+            if match_text(gold, texts) is None:
+                src = next((d / gold.source_name for d in _source_dirs(args) if (d / gold.source_name).exists()), None)
+                if src is not None:
+                    try:
+                        t = text_from_source(src)
+                    except ValueError:
+                        continue
+                    texts[t.doc_id] = t
+    return texts
+
+
+def compare(args) -> int:
+    import pandas as pd
+
+    from ..evaluate.evaluation import ERROR_COLUMNS, compact_table, score_set
+    from ..evaluate.gold import GoldSet, load_gold
+    from ..evaluate.report import write_report
+    texts = _texts_for([args.first, args.second], args)
+    first, second = load_gold(args.first, texts), load_gold(args.second, texts)
+    for e in first.errors + second.errors:
+        print(f"gold error: {e}", file=sys.stderr)
+    by_doc = {d.doc_id: g for g, d in second.docs}
+    both = [(g, d) for g, d in first.docs if d.doc_id in by_doc]
+    if not both:
+        return _err("no document is curated in both passes")
+    tables: dict[str, pd.DataFrame | None] = {}
+    for kind in ("entities", "dates", "numbers", "facts"):
+        rows = [dict(r, doc_id=d.doc_id) for _, d in both if kind in by_doc[d.doc_id].kinds
+                for r in by_doc[d.doc_id].items[kind]]
+        tables[kind] = pd.DataFrame(rows) if rows else None
+    only = [Path(d.source).name for g, d in first.docs if d.doc_id not in by_doc]
+    ev = score_set(GoldSet(both, [], first.warnings), tables)
+    if only:
+        ev.notes.append(f"only in the first pass (not compared): {', '.join(only)}")
+    print(f"{len(both)} document(s) in both passes; {len(ev.errors)} differences (F1 = agreement)")
+    print(compact_table(ev.scores))
+    for n in ev.notes:
+        if "prediction directory" not in n:
+            print(f"note: {n}")
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "eval.json").write_text(json.dumps(ev.to_json(), ensure_ascii=False, indent=1), "utf-8")
+        pd.DataFrame(ev.errors, columns=ERROR_COLUMNS).to_csv(out / "errors.csv", index=False, encoding="utf-8")
+        write_report(ev, out / "index.html")
+        print(f"wrote {out / 'errors.csv'} and {out / 'index.html'}")
+    return 1 if first.errors or second.errors else 0
+
+
 def check(args) -> int:
     from ..evaluate.gold import (GoldError, check_offsets, gold_files, match_text, parse_gold, read_gold_json,
                                  text_from_source, texts_from_pred)
     texts = texts_from_pred(args.pred) if args.pred else {}
-    root = Path(__file__).resolve().parents[2]
-    dirs = [Path(d) for d in args.sources] or [root / "corpus", root.parent / "shared" / "data" / "pdfs"]
+    dirs = _source_dirs(args)
     bad = 0
     files = gold_files(args.gold)
     if not files:

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from .importers import label_policy
-from .gold import DocText, GoldDoc, load_gold, read_table, texts_from_pred
+from .gold import DocText, GoldDoc, GoldSet, load_gold, read_table, texts_from_pred
 from .scoring import (LABEL_FIELD, _blank, SPAN_KINDS, VALUE_FIELDS, VIEWS, DocResult, FactResult, Span,
                       lang_of, norm_str, same_field, score_docs, score_facts)
 
@@ -65,8 +65,14 @@ def _label(kind: str, row: dict[str, Any], use_labels: bool) -> str:
 
 
 def evaluate(gold_path: str | Path, pred_dir: str | Path) -> Evaluation:
-    texts = texts_from_pred(pred_dir)
-    gs = load_gold(gold_path, texts)
+    """Score the run in `pred_dir` against the gold file(s) at `gold_path`."""
+    gs = load_gold(gold_path, texts_from_pred(pred_dir))
+    tables = {k: read_table(pred_dir, k) for k in (*SPAN_KINDS, "facts")}
+    return score_set(gs, tables)
+
+
+def score_set(gs: GoldSet, tables: dict[str, pd.DataFrame | None]) -> Evaluation:
+    """Score prediction tables (doc_id + the run's columns; None = no such table) against loaded gold."""
     notes = list(gs.warnings)
     scores: dict[str, Any] = {}
     errors: list[dict[str, Any]] = []
@@ -76,7 +82,7 @@ def evaluate(gold_path: str | Path, pred_dir: str | Path) -> Evaluation:
         if not docs:
             notes.append(f"{kind}: no gold file has a {kind!r} list; not scored")
             continue
-        table = read_table(pred_dir, kind)
+        table = tables.get(kind)
         if table is None:
             notes.append(f"{kind}: the prediction directory has no {kind} table; scored as empty predictions")
         use_labels = kind == "entities" or any(norm_str(r.get(LABEL_FIELD[kind])) for g, _ in docs for r in g.items[kind])
@@ -109,10 +115,10 @@ def evaluate(gold_path: str | Path, pred_dir: str | Path) -> Evaluation:
         errors.extend(_span_errors(kind, results, {d.doc_id: d for _, d in docs}))
     fact_docs = [(g, d) for g, d in gs.docs if "facts" in g.kinds]
     if fact_docs:
-        table = read_table(pred_dir, "facts")
+        table = tables.get("facts")
         if table is None:
             notes.append("facts: the prediction directory has no facts table; scored as empty predictions")
-        numbers = read_table(pred_dir, "numbers")
+        numbers = tables.get("numbers")
         triples = []
         for g, d in fact_docs:
             preds = [_locate_fact(r, d, numbers) for r in _rows(table, d.doc_id)]
