@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import importlib
 import json
 import multiprocessing
 import os
@@ -29,10 +30,22 @@ from typing import Any, Callable, Iterator
 from . import __version__, ingest
 from .config import config_hash
 from .document import Document
-from .registry import STAGE_MODULES, TABLES, load_stage
+from .registry import STAGE_MODULES, STAGES, TABLES, load_stage
 from .tables import document_rows, to_records
 
 _PIPELINES: dict[str, list[tuple[str, Callable[[Document], None]]]] = {}
+
+
+def _factory(name: str):
+    """A stage by its registered name, or `module:name` for a stage of the user's own module
+    (imported in every worker, so it must be importable there too)."""
+    if ":" in name:
+        module, _, registered = name.partition(":")
+        importlib.import_module(module)
+        if registered not in STAGES:
+            raise KeyError(f"module {module} did not register stage {registered!r}")
+        return STAGES[registered]
+    return load_stage(name)
 
 
 def build(cfg: dict[str, Any]) -> list[tuple[str, Callable[[Document], None]]]:
@@ -42,7 +55,7 @@ def build(cfg: dict[str, Any]) -> list[tuple[str, Callable[[Document], None]]]:
         stages = []
         for name in cfg["pipeline"]["stages"]:
             try:
-                factory = load_stage(name)
+                factory = _factory(name)
             except (ModuleNotFoundError, KeyError):  # TEMPORARY during parallel development
                 continue
             stages.append((name, factory(cfg)))
