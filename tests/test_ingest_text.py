@@ -220,6 +220,17 @@ def test_pages_furniture_and_page_spanning_paragraph() -> None:
     assert [(m.label, m.page, m.footnote is not None) for m in doc.markers] == [("1", 1, True), ("2", 2, True)]
 
 
+def test_title_line() -> None:
+    text = ("2025年吉林省政府工作报告\n\n"
+            "现在，我代表省政府，向大会报告工作，请予审议，并请省政协委员提出\n\n"
+            "意见。2024年是实现“十四五”规划目标任务的关键一年。面对国内外\n\n"
+            "复杂严峻形势，全省上下牢记嘱托，全力克服需求不足等多重困难挑战。\n\n")
+    doc = ingest(text)
+    assert [b.role for b in doc.blocks] == ["title", "body"]
+    assert doc.meta["title"] == "2025年吉林省政府工作报告"
+    assert "提出意见。2024年" in doc.blocks[1].text
+
+
 def test_paragraph_over_page_break_keeps_pages() -> None:
     text = ("这是第一页上的一个段落，它一直写到页面的最后一行还没有结\n" * 1
             + "束，下一页接着写，读者会把它读成一句完整的话，没有中断的地\n"

@@ -495,6 +495,9 @@ def read_text(doc: Document, data: bytes, cfg: dict[str, Any]) -> None:
         if len(set(pg)) > 1:
             b.char_pages = pg
     doc.blocks = reorder(blocks)
+    title = next((b.text for b in doc.blocks if b.role == "title"), "")
+    if title:
+        doc.meta["title"] = title
 
 
 def find_markers(doc: Document, blocks: list[Block], pages_of: dict[int, list[int]], cues: Cues) -> None:
