@@ -271,7 +271,7 @@ NUM_RE = re.compile(
 # Spans that never hold a quantity: addresses, identifiers, citations, calendar forms.
 SKIP_RE = re.compile(r"""
     (?:https?://|ftp://|www\.)[^\s，。；、）)】》\u4e00-\u9fff]+          # URL
-  | [\w.+-]+[@＠][\w-]+(?:\.[\w-]+)+                                   # e-mail
+  | [A-Za-z0-9._%+-]+[@＠][A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+                                   # e-mail
   | \b10\.\d{4,9}/[^\s，。；）)]+                                     # DOI
   | \[\s*\d+(?:\s*[-–,，、]\s*\d+)*\s*\]                             # citation [1] [2-4]
   | \d{4}\s?[-–~至]\s?\d{4}(?=\s?年)                                 # year range 2022-2024年
@@ -284,8 +284,8 @@ SKIP_RE = re.compile(r"""
   | (?<![\d（(.])\d{1,2}[)）]                                          # enumerator 1）
   | (?<![\u4e00-\u9fff])[一二三四五六七八九十]{1,3}、                  # enumerator 一、
   | (?:[-+]?\d+(?:\.\d+)?%){3,}                                      # chart axis -60%-40%-20%
-  | \b[A-Za-z]+[-_]?\d+(?:[-_.]?\w+)*                                 # COVID-19 S012 22Q1 n1
-  | (?<![\d.])\d+[-_][A-Za-z]\w*                                      # 2019-nCoV
+  | \b[A-Za-z]+[-_]?\d+(?:[-_.]?[A-Za-z0-9]+)*                                 # COVID-19 S012 22Q1 n1
+  | (?<![\d.])\d+[-_][A-Za-z][A-Za-z0-9]*                                      # 2019-nCoV
 """, re.X)
 CODE_RE = re.compile(r"(?<![\d.])(?P<code>[0-9]{6})(?:\.(?:SH|SZ|BJ|SS|HK))(?![A-Za-z])"
                      r"|(?<=[（(])(?P<code2>[0-9]{6})(?=[)）])"
@@ -337,7 +337,7 @@ class Extractor:
         sign = m.group("sign")
         if sign and sign in "-+−－＋":
             prev = text[start - 1] if start else " "
-            if prev.isalnum() or prev in "%)）.-/":
+            if (prev.isascii() and prev.isalnum()) or prev in "%)）.-/":
                 sign, start = None, m.start("ar") if m.group("ar") else m.start("cn")
         raw = m.group("ar") or m.group("cn")
         q: _Q
@@ -467,13 +467,16 @@ class Extractor:
                 q.start -= len(mp.group(0))
                 before = text[max(0, q.start - 16):q.start]
         mq = lx.pre_re.search(before)
-        if mq and q.approx is None:
+        if mq:
             word = mq.group(0).strip()
             key = next((k for k in lx.qual if k.lower() == word.lower()), None)
             ok = key is not None and not (key.isascii() and mq.start() > 0 and before[mq.start() - 1].isalpha())
             if ok:
-                q.approx, _, q.bound = lx.qual[key]
+                if q.approx is None:          # 大约十多: the nearer 多 already said more
+                    q.approx, _, q.bound = lx.qual[key]
                 q.start -= len(mq.group(0))
+        if q.kind == "range" and q.start > 0 and text[q.start - 1] in "从由":
+            q.start -= 1                      # 从8500到3万港元
 
     def _has_cue(self, text: str, q: _Q) -> bool:
         before = text[max(0, q.start - 8):q.start]
@@ -500,6 +503,7 @@ class Extractor:
                 else:
                     q.value, q.kind = numer / q.value, "fraction"
                 q.end = fm.end()
+                self._head(text, q)
                 return q
         if not q.cn and not q.kind:
             sm = SLASH_FRACTION_RE.match(text, q.end)
@@ -686,7 +690,7 @@ def _plausible(text: str, q: _Q, ex: Extractor, lx: Lexicon) -> bool:
     if q.cn:
         if not any(c in CN_DIGITS or c in CN_SPECIAL or c == "几" for c in q.cn_text.lstrip("十数")) and q.cn_text[0] not in "十数":
             return False          # 百万, 万亿, 亿元以上: a magnitude word, not a number
-        if len(q.cn_text) == 1 and q.unit_kind == "money" and q.approx is None \
+        if len(q.cn_text) == 1 and q.unit_kind == "money" and q.approx is None and q.kind is None \
                 and not MONEY_END_RE.match(text, e - 1) and text[e - 1] in "元圆":
             return False          # 三元布局: a word; 三元钱 / 三元整 stay money
         if q.cn_text == "一" and q.approx is None and q.kind is None and q.mag == 1:
@@ -787,7 +791,9 @@ def normalise(expr: str) -> _Q | None:
         val = Extractor._digit(mj.group("jiao")) * 0.1 + Extractor._digit(mj.group("fen")) * 0.01
         return _Q(0, len(expr), neg * val, unit="元", unit_kind="money", kind="money")
     qs = extract(expr, standalone=True)
-    return qs[0] if qs else None
+    if not qs or expr[:qs[0].start].strip() or expr[qs[0].end:].strip(" 。，,.;；"):
+        return None                    # not one quantity: 零点零大, 10.1万零100
+    return qs[0]
 
 
 def rows_for(doc: Document) -> list[NumberRow]:

@@ -1,0 +1,150 @@
+"""The `numbers` stage: values, units, qualifiers and the noise it must keep out."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.document import Block, Document
+from pipeline.quantities import extract, normalise, parse_numeral, rows_for
+
+
+def found(text: str) -> dict[str, tuple]:
+    """span text -> (value, unit, approx, lower, upper, kind)"""
+    return {text[q.start:q.end]: (q.value, q.unit, q.approx, q.lower, q.upper, q.kind) for q in extract(text)}
+
+
+def doc_of(*blocks: tuple[str, str], tables: dict | None = None) -> Document:
+    d = Document(source="t.txt", kind="txt", content_hash="ab" * 32)
+    d.blocks = [Block(page=i + 1, role=role, text=t) for i, (role, t) in enumerate(blocks)]
+    d.finalize()
+    d.tables.update(tables or {})
+    return d
+
+
+@pytest.mark.parametrize("numeral,value", [
+    ("五", 5), ("两", 2), ("十二", 12), ("一千二百", 1200), ("二〇二〇", 2020), ("一千零十", 1010),
+    ("三万五", 35000), ("一百二", 120), ("廿二", 22), ("壹佰叁拾", 130), ("负十一", -11),
+    ("零点零五", 0.05), ("1.2万", 12000), ("100万三千", 1003000), ("1,234.5", 1234.5),
+    ("一千零一亿一千零一万一千零一", 100110011001),
+])
+def test_numerals(numeral, value):
+    assert parse_numeral(numeral) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("bad", ["", "负", "零点", "点一", "10..1万", "十百千万"])
+def test_not_numerals(bad):
+    assert parse_numeral(bad) is None
+
+
+def test_magnitude_folds_into_value_and_unit_stays():
+    f = found("全年财政收入2083亿元，同比增长3千多人，装机超过600万千瓦。")
+    assert f["2083亿元"][:2] == (208300000000, "元")
+    assert f["2083亿元"][5] == "money"
+    assert f["3千多人"][:4] == (3000, "人", "more", 3000)
+    assert f["超过600万千瓦"][:3] == (6000000, "kW", "more")
+
+
+def test_qualifiers_and_bounds():
+    f = found("参会者近2万人，不足50家企业，经济增长5.2%左右，登记1500个以上。")
+    assert f["近2万人"][2:5] == ("about", None, 20000)       # 近: about, and at most
+    assert f["不足50家"][2:5] == ("less", None, 50)
+    assert f["5.2%左右"][:3] == (5.2, "%", "about") and f["5.2%左右"][5] == "percent"
+    assert f["1500个以上"][2:4] == ("more", 1500)
+
+
+def test_percentage_points_ranges_fractions_ordinals():
+    f = found("失业率下降0.3个百分点，利率3–5%，约三分之一的企业，第十四条规定，排名第3位。")
+    assert f["0.3个百分点"][:2] == (0.3, "个百分点") and f["0.3个百分点"][5] == "percent"
+    assert f["3–5%"][3:] == (3, 5, "range") and f["3–5%"][1] == "%"
+    assert f["约三分之一"][0] == pytest.approx(1 / 3) and f["约三分之一"][5] == "fraction"
+    assert f["第十四条"][:2] == (14, "条") and f["第十四条"][5] == "ordinal"
+    assert f["第3位"][5] == "ordinal"
+
+
+def test_range_borrows_magnitude_only_when_it_fits():
+    f = found("投资两到三万港元，另有8500到3万元不等。")
+    assert f["两到三万港元"][3:] == (20000, 30000, "range")
+    assert f["8500到3万元"][3:] == (8500, 30000, "range")
+
+
+def test_shared_unit_along_a_list():
+    f = found("预计归母净利润4.7、7.2、9.3亿元，对应PE 30、20、15倍")
+    assert f["4.7"][:2] == (470000000, "元")
+    assert f["7.2"][:2] == (720000000, "元")
+    assert f["30"][:2] == (30, "倍")
+
+
+def test_english_quantities():
+    f = found("Over 300 people attended, about 1.7 million visits were logged and 25% of US$3.5 billion was spent.")
+    assert f["Over 300 people"][:4] == (300, "people", "more", 300)
+    assert f["about 1.7 million visits"][:3] == (1700000, "visits", "about")
+    assert f["25%"][:2] == (25, "%")
+    assert f["US$3.5 billion"][:2] == (3500000000, "美元")
+
+
+def test_noise_is_not_quantities():
+    text = ("1. 引言\n（1）据报道[2-4]，COVID-19与2019-nCoV在2019新型冠状病毒信息库中收录，详见"
+            "https://example.org/a/2020/0509/c1003-31701887.html，联系 13912345678 或 li@x.cn，"
+            "doi 10.1000/xyz123，截至2020年12月30日，一、总体情况；这两个平台合作，是一所研究机构。")
+    assert found(text) == {}
+
+
+def test_footnote_markers_glued_to_figures_are_dropped():
+    f = found("收录论文1100多篇1，总阅读数达到365.3万次4。")
+    assert set(f) == {"1100多篇", "365.3万次"}
+
+
+def test_lexicalized_and_article_numerals():
+    assert found("第一时间通报，千万不要大意，万一出现，一道努力，三元布局") == {}
+
+
+def test_stock_codes_are_code_kind():
+    f = found("高测股份（688556.SH）与公司（600519）公告")
+    assert [v[5] for v in f.values()] == ["code", "code"]
+    assert f["688556"][0] == 688556
+
+
+def test_negative_and_signed():
+    f = found("气温零下四摄氏度，股价跌幅为-3.8%，同比+24.4%")
+    assert f["零下四摄氏度"][:2] == (-4, "℃")
+    assert f["-3.8%"][0] == -3.8
+    assert f["+24.4%"][0] == 24.4
+
+
+def test_label_unit_and_money_compounds():
+    f = found("当前价格(元)：82.42，总股本(百万股)：227.92，花费123元1角1分")
+    assert f["82.42"][:2] == (82.42, "元")
+    assert f["227.92"][:2] == (227920000, "股")
+    assert f["123元1角1分"][0] == pytest.approx(123.11)
+
+
+def test_normalise_expression():
+    q = normalise("约4.287亿美元")
+    assert (q.value, q.unit, q.approx) == (428700000, "美元", "about")
+    assert normalise("零点零大") is None
+
+
+def test_stage_rows_use_sentences_dates_entities_and_pages():
+    d = doc_of(("body", "2021年收入增长5%，COVID-19平台访问量达120万次。"), ("body", "共有38家单位。"),
+               ("footnote", "3 数据来源：官网，访问日期：2020-12-30."))
+    text = d.text
+    s2 = text.index("共有")
+    d.tables["sentences"] = [{"sent_id": 0, "start": 0, "end": s2 - 1}, {"sent_id": 1, "start": s2, "end": len(text)}]
+    d.tables["dates"] = [{"start": 0, "end": 5}]
+    plat = text.index("COVID")
+    d.tables["entities"] = [{"start": plat, "end": plat + 10, "label": "PRODUCT"}]
+    rows = rows_for(d)
+    assert [(r.text, r.sent_id, r.page) for r in rows] == [("5%", 0, 1), ("120万次", 0, 1), ("38家", 1, 2)]
+    assert rows[1].value == 1200000 and rows[1].unit == "次"
+
+
+def test_seed_body_quantities(seed_path):
+    """The seed's figures come out with their qualifiers; no marker, citation or list number does."""
+    from pipeline import ingest
+    doc = ingest.load(seed_path)
+    rows = {r.text.replace("\n", ""): r for r in rows_for(doc)}
+    assert (rows["近13万人次"].value, rows["近13万人次"].approx, rows["近13万人次"].upper) == (130000, "about", 130000)
+    assert (rows["14万余篇"].value, rows["14万余篇"].unit, rows["14万余篇"].approx) == (140000, "篇", "more")
+    assert rows["五个"].value == 5
+    assert rows["1100多篇"].lower == 1100
+    assert all(r.kind != "count" or r.unit or r.value >= 10000 for r in rows.values())  # no bare marker digits
+    assert not [t for t in rows if t.startswith(("1.", "（", "[")) or "COVID" in t or t in ("2019", "1", "2", "3")]
