@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..normalize import fold_char
-from ..script import is_cjk, is_cjk_punct
+from ..script import is_cjk, is_cjk_punct, is_latin
 
 Box = tuple[float, float, float, float]
 
@@ -360,9 +360,11 @@ def _letter_spaced(out: list[str], seps: list[tuple[int, float]]) -> set[int]:
     n = len(out)
     sep_at = {i: g for i, g in seps}
 
+    def word(ch: str) -> bool:   # str.isalnum() is also true of Han characters
+        return ch.isdigit() or is_latin(ch)
+
     def single(k: int) -> bool:
-        return (out[k].isalnum() and (k == 0 or not out[k - 1].isalnum())
-                and (k + 1 == n or not out[k + 1].isalnum()))
+        return word(out[k]) and (k == 0 or not word(out[k - 1])) and (k + 1 == n or not word(out[k + 1]))
 
     drop: set[int] = set()
     k = 0

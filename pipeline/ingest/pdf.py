@@ -75,6 +75,12 @@ def _is_password_error(exc: BaseException) -> bool:
     return isinstance(exc, (PDFPasswordIncorrect, PDFEncryptionError))
 
 
+def _reason(exc: BaseException) -> str:
+    msg = re.sub(r"^stream\s*<_io\.BytesIO object at 0x[0-9a-f]+>:?\s*|<_io\.BytesIO object at 0x[0-9a-f]+>:?\s*",
+                 "", " ".join(str(exc).split()))
+    return msg[:200] or exc.__class__.__name__
+
+
 def _pikepdf_rewrite(data: bytes) -> tuple[bytes, str]:
     """Let qpdf (via pikepdf) rebuild the xref/streams (and drop an empty-password encryption)."""
     import pikepdf
@@ -86,8 +92,7 @@ def _pikepdf_rewrite(data: bytes) -> tuple[bytes, str]:
     except pikepdf.PasswordError:
         raise PdfProblem("encrypted", "the PDF is encrypted and needs a password") from None
     except Exception as exc:  # pikepdf raises its own and qpdf's errors
-        reason = " ".join(str(exc).split())[:200] or exc.__class__.__name__
-        raise PdfProblem("corrupt", f"unreadable PDF, repair failed: {reason}") from None
+        raise PdfProblem("corrupt", f"unreadable PDF, repair failed: {_reason(exc)}") from None
 
 
 @dataclass
@@ -171,6 +176,10 @@ def extract_chars(data: bytes, cfg: dict[str, Any]) -> tuple[list[PageChars], di
                 interp.process_page(page)
             except _PageFull:
                 pc.truncated = True
+            except Exception as exc:   # one broken page: keep what it drew, note it
+                if _is_password_error(exc):
+                    raise
+                info.setdefault("_page_errors", []).append(f"page {pno}: {_reason(exc)}")
             pc.images = dev.images
             for seq, ch in enumerate(dev.chars[:cap]):
                 if not ch.upright:
@@ -201,8 +210,15 @@ def extract_chars(data: bytes, cfg: dict[str, Any]) -> tuple[list[PageChars], di
         except Exception as exc2:
             if _is_password_error(exc2):
                 raise PdfProblem("encrypted", "the PDF is encrypted and needs a password") from None
-            reason = " ".join(str(exc2).split())[:200] or exc2.__class__.__name__
-            raise PdfProblem("corrupt", f"unreadable PDF even after repair: {reason}") from None
+            raise PdfProblem("corrupt", f"unreadable PDF even after repair: {_reason(exc2)}") from None
+    if info.get("_page_errors") and not repaired:
+        # some pages failed to parse: a qpdf rewrite often fixes broken streams
+        try:
+            pages2, info2 = run(_pikepdf_rewrite(data)[0])
+            if len(info2.get("_page_errors", [])) < len(info["_page_errors"]):
+                pages, info, repaired = pages2, info2, "repaired with qpdf"
+        except Exception:
+            pass
     if repaired:
         info["_repaired"] = repaired
     return pages, info
@@ -400,6 +416,11 @@ def _indented(ln: Line) -> bool:
     return ln.x0 - ln.col_left > 1.2 * max(ln.size, 1.0)
 
 
+def _centered(ln: Line) -> bool:
+    left, right = ln.x0 - ln.col_left, ln.col_right - ln.x1
+    return left > 2 * ln.size and abs(left - right) < 1.5 * max(ln.size, 1.0)
+
+
 def _full(ln: Line) -> bool:
     return ln.col_right - ln.x1 < 1.5 * max(ln.size, 1.0)
 
@@ -420,17 +441,23 @@ def paragraphs(flow: list[Line], body_size: float) -> list[Para]:
         if prev is not None and out:
             same_size = abs(prev.size - ln.size) <= 0.12 * max(prev.size, ln.size)
             table = (prev.cells >= 3) != (ln.cells >= 3)
+            # Latin text says it goes on: a word hyphenated at the line end, or a
+            # lower-case start after a line that did not end a sentence.
+            runs_on = same_size and not table and not _indented(ln) and (
+                re.search(r"[a-z]-$", prev.text) is not None
+                or (ln.text[:1].islower() and ln.text[:1].isascii() and prev.text.rstrip()[-1:] not in SENTENCE_END + "."))
             if prev.text.rstrip()[-1:] in SENTENCE_END and _heading_like(ln.text):
                 new = True
             elif (prev.page, prev.region, prev.column) == (ln.page, ln.region, ln.column):
                 gap = (prev.y0 - ln.y1) / max(ln.size, 1.0)
                 new = (not same_size or table or gap > typical * 1.5 + 0.3 or gap < -0.5
-                       or (_indented(ln) and ln.cells < 3) or (not _full(prev) and prev.cells < 3 and ln.cells < 3))
+                       or (_indented(ln) and ln.cells < 3)
+                       or (not _full(prev) and prev.cells < 3 and ln.cells < 3 and not runs_on))
             else:
                 # next column or next page: the paragraph goes on when the previous line ran
                 # to the column edge and this one is not indented.
-                new = not (same_size and not table and _full(prev) and not _indented(ln)
-                           and prev.cells < 3 and ln.cells < 3)
+                new = not (runs_on or (same_size and not table and _full(prev) and not _indented(ln)
+                                       and prev.cells < 3 and ln.cells < 3))
         if new:
             out.append(Para([ln]))
         else:
@@ -501,6 +528,9 @@ def assign_roles(paras: list[Para], texts: list[str], body_size: float) -> None:
                 break
             if t.rstrip().endswith(("：", ":", "。")) or any(r.match(t) for r in roles["heading"]):
                 break
+            size = _median([ln.size for ln in p.lines])
+            if not (abs(size - body_size) >= 0.05 * body_size or all(_centered(ln) for ln in p.lines)):
+                break   # set like body text: the body has begun
             p.role = "affiliation" if any(r.search(t) for r in roles["affiliation"]) else "author"
     for k, p in enumerate(paras):
         if p.role != "body":
@@ -528,6 +558,7 @@ def _is_heading(p: Para, t: str, body_size: float, nxt: Para | None = None) -> b
     if _heading_like(t):
         return True
     if (nxt is not None and len(p.lines) == 1 and len(t) <= 25 and (is_cjk(t[-1]) or t[-1].isalpha())
+            and not any(ch in t for ch in "：:，,。；;")
             and len(nxt.lines) >= 2 and _indented(nxt.lines[0])
             and abs(nxt.lines[0].size - p.lines[0].size) < 0.5):
         return True   # a short unpunctuated line set flush before an indented paragraph
@@ -576,6 +607,9 @@ def read_pdf(doc: Document, data: bytes, cfg: dict[str, Any]) -> None:
     truncated = [p.number for p in pages if p.truncated]
     if truncated:
         notes.append(f"page(s) {','.join(map(str, truncated[:5]))} truncated at {cfg['max_chars_per_page']} characters")
+    if info.get("_page_errors"):
+        errs = info["_page_errors"]
+        notes.append(f"{len(errs)} page(s) partly unreadable ({errs[0]})")
     if info.get("_truncated_pages"):
         notes.append(f"only the first {cfg['max_pages']} pages read")
     if share > 0:
