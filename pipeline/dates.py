@@ -277,6 +277,7 @@ def patterns() -> Patterns:
     ord_ = r"(?:st|nd|rd|th)?"
     en = re.compile(rf"""
         (?<![0-9A-Za-z])
+        (?=[A-Za-z]|\d{{1,2}}(?:st|nd|rd|th)?\s+[A-Za-z]|\d{{4}}\s*[HQ][1-4])
         (?P<pre>(?i:{en_pre})\s+(?:the\s+)?(?:(?i:end)(?=[-\s]))?)?
         (?:
             (?P<ed1>[0-3]?\d){ord_}\s+(?P<emon1>(?i:{mon_en}))\.?,?\s+(?P<ey1>{ey})
@@ -300,8 +301,10 @@ def patterns() -> Patterns:
     off_post = _alt([w for (w, p) in lx.offsets if p == "post" and not w.isascii()])
     en_off_pre = _alt([w for (w, p) in lx.offsets if p == "pre" and w.isascii()])
     en_off_post = _alt([w for (w, p) in lx.offsets if p == "post" and w.isascii()])
+    dfirst = "".join(sorted(set("每0123456789零〇一二两俩仨三四五六七八九十百千半") | {w[0] for (w, p) in lx.offsets if p == "pre" and not w.isascii()}))
     dur = re.compile(rf"""
         (?<![0-9A-Za-z.])
+        (?=[{dfirst}A-Za-z])
         (?:
             (?P<every>每隔|每)(?P<en>{CNN})?(?P<ehalf>半)?个?(?P<eu>年|月|季度|周|星期|天|日)
           | (?P<pre>{off_pre})?(?P<n>{CNN})(?P<more>多|余)?(?P<half1>半)?(?P<ge>个)?(?P<more2>多)?(?P<half2>半)?(?P<u>{dunits})(?P<half>半)?(?P<more3>多)?
@@ -319,7 +322,7 @@ def patterns() -> Patterns:
       | (?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d) | (?<!\d)0\d{2,3}-\d{7,8}(?!\d)
       | \b[vV](?:er(?:sion)?\.?\s*)?\d+(?:\.\d+)+\b
       | \d{9,}
-    """, re.X)
+    """, re.X | re.A)
     cue = re.compile(r"(?:" + _alt(lx.doc_cues) + r")\s*[:：]?\s*$", re.I)
     conn = r"[ ]?(?:至|到|[-－~～—–]+)[ ]?"
     range_left = re.compile(rf"(?<![0-9A-Za-z._/])((?:1[5-9]|20)\d\d){conn}$")
@@ -520,9 +523,9 @@ class Normaliser:
                                 "qsp", "msp", "rd", "d", "dn", "wk", "rw", "wd", "mo", "m1") if g[k]]
             if not core and not (g["part"] and g["part"][0] in "年月上下"):
                 continue
-            start = m.start("pre") if g["pre"] else min(m.start(k) for k in core) if core else m.start("part")
-            if g["pre"]:
-                start = m.start()
+            start = m.start()
+            while text[start] in " \u3000":
+                start += 1
             men = Mention(start, m.end())
             if g["relp"]:
                 men.rel = lx.relative[g["relp"]]
@@ -594,6 +597,8 @@ class Normaliser:
                     men.rel = lx.relative[g["rd"]]
                 if g["wk"]:
                     men.week = cn_int(g["wk"])
+                    if not men.week or men.week > (5 if men.month or g["rm"] else 53):
+                        continue
                     if g["wkd"]:
                         men.weekday = 7 if g["wkd"] in "日天" else cn_int(g["wkd"])
                 if g["rw"]:
@@ -622,8 +627,10 @@ class Normaliser:
                         men.day2 = cn_int(g["d2"])
                         if not men.day2 or men.day2 <= men.day:
                             men.day2 = None
+                if g["part"] and g["part"][0] == "月" and not (men.month or men.rel):
+                    men.rel = ("month", 0, "anaphoric")   # 月底 alone: the month under discussion
                 if g["part"]:
-                    unit = ("month" if (men.month or g["rm"]) and not men.day else
+                    unit = ("month" if (men.month or g["rm"] or (men.rel and men.rel[0] == "month")) and not men.day else
                             "quarter" if (men.quarter or g["rq"]) else "year")
                     if not self._part(men, g["part"], unit) and not self._part(men, g["part"], "year"):
                         continue
@@ -696,6 +703,10 @@ class Normaliser:
             if g["erel"]:
                 men.rel = lx.relative[re.sub(r"\s+", " ", g["erel"].lower())]
             self._qualify(men, pre, None, text, m.end())
+            if pre and not men.mods and not pre.strip().lower().endswith("end"):
+                men.start = m.end("pre")   # "in", "on": licence a bare year, not part of the date
+                if text[men.start:men.start + 4].lower() == "the ":
+                    men.start += 4
             yield men
 
     def _durations(self, text: str):
@@ -789,6 +800,8 @@ class Normaliser:
             note = footnote_of(men)
             last = chains[note]
             res = self._resolve_one(men, last, doc_date, doc_source)
+            if res is None:
+                continue
             out.append((men,) + res)
             if men.type == "date" and res[4] != "unresolved":
                 y, mth, d = self._fields(men, res)
@@ -812,7 +825,10 @@ class Normaliser:
             if men.interval:
                 s, e = men.interval[0].isoformat(), men.interval[1].isoformat()
             elif men.offset:
-                return self._offset(men, last, doc_date, doc_source)
+                try:
+                    return self._offset(men, last, doc_date, doc_source)
+                except (ValueError, OverflowError):   # 10000年后: off the calendar
+                    return men.value, men.type, "", "", "unresolved"
             return men.value, men.type, s, e, anchor
         anchor = "explicit"
         y, mth, d, q = men.year, men.month, men.day, men.quarter
@@ -820,28 +836,28 @@ class Normaliser:
             unit, off, reading = men.rel
             base, src = self._base(reading, last, doc_date, doc_source)
             if base is None:
-                return self._unresolved(men), "date", "", "", "unresolved"
+                return self._unres(men)
             anchor = src
             by, bm, bd = base
             if unit == "year":
                 y = by + off
             elif unit == "month":
                 if bm is None:
-                    return self._unresolved(men), "date", "", "", "unresolved"
+                    return self._unres(men)
                 y, mth = _add_months(by, bm, off)
             elif unit == "quarter":
                 if bm is None:
-                    return self._unresolved(men), "date", "", "", "unresolved"
+                    return self._unres(men)
                 y, q = by, (bm - 1) // 3 + 1 + off
                 y, q = y + (q - 1) // 4, (q - 1) % 4 + 1
             elif unit == "day":
                 if bm is None or bd is None:
-                    return self._unresolved(men), "date", "", "", "unresolved"
+                    return self._unres(men)
                 day = dt.date(by, bm, bd) + dt.timedelta(days=off)
                 y, mth, d = day.year, day.month, day.day
             elif unit == "week":
                 if bm is None or bd is None:
-                    return self._unresolved(men), "date", "", "", "unresolved"
+                    return self._unres(men)
                 b = dt.date(by, bm, bd)
                 monday = b - dt.timedelta(days=b.weekday()) + dt.timedelta(weeks=off)
                 if men.weekday:
@@ -856,8 +872,8 @@ class Normaliser:
                     clone = Mention(men.start, men.end, **{k: getattr(prev, k) for k in (
                         "month", "month2", "day", "day2", "quarter", "half", "part", "qspan", "mspan", "week")})
                     clone.year = last.year + off
-                    v, t, s, e, _a = self._resolve_one(clone, None, None, "")
-                    return v, t, s, e, "inherited"
+                    res = self._resolve_one(clone, None, None, "")
+                    return None if res is None else res[:4] + ("inherited",)
                 y = by + off
                 anchor = src
         elif men.needs_anchor():
@@ -870,13 +886,14 @@ class Normaliser:
                 if d is not None and mth is None:
                     mth = doc_date.month
             else:
-                return self._unresolved(men), "date", "", "", "unresolved"
+                return self._unres(men)
             if d is not None and mth is None:
-                return self._unresolved(men), "date", "", "", "unresolved"
+                return self._unres(men)
         try:
             value, s, e = self._value(men, y, mth, d, q)
         except (ValueError, OverflowError):
-            return self._unresolved(men), "date", "", "", "unresolved"
+            return None   # 2月30日, 第60周: not a calendar date
+
         return value, "date", s.isoformat() if s else "", e.isoformat() if e else "", anchor
 
     def _offset(self, men: Mention, last: Anchor | None, doc_date: dt.date | None, doc_source: str):
@@ -912,8 +929,16 @@ class Normaliser:
                 return (last.year, last.month, last.day), "inherited"
         return None, ""
 
-    def _unresolved(self, men: Mention) -> str:
+    def _unres(self, men: Mention):
+        v = self._unresolved(men)
+        return None if v is None else (v, "date", "", "", "unresolved")
+
+    def _unresolved(self, men: Mention) -> str | None:
         if men.month and men.day:
+            try:
+                dt.date(2000, men.month, men.day)   # a leap year: 2月29日 may exist
+            except ValueError:
+                return None
             return f"XXXX-{men.month:02d}-{men.day:02d}"
         if men.month:
             return f"XXXX-{men.month:02d}"
