@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pytest
 
@@ -205,3 +206,29 @@ def test_compare_two_passes(tmp_path, capsys):
     assert code == 0 and "2 differences" in out
     rows = list(csv.DictReader((tmp_path / "cmp" / "errors.csv").open(encoding="utf-8")))
     assert sorted((r["kind"], r["gold_text"]) for r in rows) == [("FN", "March 2021"), ("wrong label", "Geneva")]
+
+
+def test_damaged_or_odd_prediction_tables_are_notes_not_tracebacks(tmp_path, capsys):
+    run = tmp_path / "run"
+    write_run(run)
+    write_pred(run, perfect_pred(gold_doc()))
+    (run / "entities.parquet").write_bytes(b"not parquet")      # parquet unreadable, csv fine: csv is used
+    (run / "dates.csv").write_text("doc_id,foo\nx,1\n", "utf-8")  # no offsets
+    (run / "numbers.parquet").write_bytes(b"garbage")
+    (run / "numbers.csv").write_bytes(b"\x00\x01garbage")
+    code = cli(["eval", "--gold", str(_gold_dir(tmp_path, gold_doc())), "--pred", str(run), "--out", str(tmp_path / "o")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "dates: the table lacks end, start" in out
+    assert re.search(r"note: numbers: (cannot read|the table lacks).*scored as empty predictions", out)
+    data = json.loads((tmp_path / "o" / "eval.json").read_text("utf-8"))
+    assert data["entities"]["strict"]["f1"] == 1.0 and data["dates"]["strict"]["recall"] == 0.0
+
+
+def test_unreadable_parquet_is_named(tmp_path):
+    from pipeline.evaluate.evaluation import evaluate
+    run = tmp_path / "run"
+    write_run(run)
+    (run / "entities.parquet").write_bytes(b"not parquet")
+    ev = evaluate(_gold_dir(tmp_path, gold_doc()), run)
+    assert any(n.startswith("entities: cannot read") and "entities.parquet" in n for n in ev.notes)

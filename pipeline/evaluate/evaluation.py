@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from .importers import label_policy
-from .gold import DocText, GoldDoc, GoldSet, load_gold, read_table, texts_from_pred
+from .gold import DocText, GoldDoc, GoldSet, TableError, load_gold, read_table, texts_from_pred
 from .scoring import (LABEL_FIELD, _blank, SPAN_KINDS, VALUE_FIELDS, VIEWS, DocResult, FactResult, Span,
                       lang_of, norm_str, same_field, score_docs, score_facts)
 
@@ -67,8 +67,23 @@ def _label(kind: str, row: dict[str, Any], use_labels: bool) -> str:
 def evaluate(gold_path: str | Path, pred_dir: str | Path) -> Evaluation:
     """Score the run in `pred_dir` against the gold file(s) at `gold_path`."""
     gs = load_gold(gold_path, texts_from_pred(pred_dir))
-    tables = {k: read_table(pred_dir, k) for k in (*SPAN_KINDS, "facts")}
-    return score_set(gs, tables)
+    tables: dict[str, pd.DataFrame | None] = {}
+    problems = []
+    for k in (*SPAN_KINDS, "facts"):
+        try:
+            tables[k] = read_table(pred_dir, k)
+        except TableError as exc:
+            tables[k] = pd.DataFrame({"doc_id": pd.Series(dtype=str)})
+            problems.append(f"{k}: {exc}; scored as empty predictions")
+            continue
+        need = {"doc_id"} | ({"value"} if k == "facts" else {"start", "end"})
+        if tables[k] is not None and need - set(tables[k].columns):
+            problems.append(f"{k}: the table lacks {', '.join(sorted(need - set(tables[k].columns)))}; "
+                            "scored as empty predictions")
+            tables[k] = pd.DataFrame({"doc_id": pd.Series(dtype=str)})
+    ev = score_set(gs, tables)
+    ev.notes[:0] = problems
+    return ev
 
 
 def score_set(gs: GoldSet, tables: dict[str, pd.DataFrame | None]) -> Evaluation:

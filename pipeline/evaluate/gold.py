@@ -99,19 +99,37 @@ def read_table(pred_dir: str | Path, name: str) -> pd.DataFrame | None:
     """DIR/<name>.parquet, else DIR/<name>.csv, else None when the run has no such table."""
     d = Path(pred_dir)
     pq, csv = d / f"{name}.parquet", d / f"{name}.csv"
-    if pq.exists():
-        return pd.read_parquet(pq)
-    if csv.exists():
-        return pd.read_csv(csv, keep_default_na=False, na_values=[""], dtype={"doc_id": str})
+    errors = []
+    for path in (pq, csv):
+        if not path.exists():
+            continue
+        try:
+            if path.suffix == ".parquet":
+                return pd.read_parquet(path)
+            return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"doc_id": str})
+        except Exception as exc:  # a damaged export: try the other format, else say which file
+            errors.append(f"{path}: {' '.join(str(exc).split())[:200]}")
+    if errors:
+        raise TableError("cannot read " + "; ".join(errors))
     return None
+
+
+class TableError(ValueError):
+    """A prediction table that exists but cannot be read."""
 
 
 def texts_from_pred(pred_dir: str | Path) -> dict[str, DocText]:
     """doc_id -> DocText for every document of a run directory."""
-    blocks = read_table(pred_dir, "blocks")
-    docs = read_table(pred_dir, "documents")
+    try:
+        blocks = read_table(pred_dir, "blocks")
+        docs = read_table(pred_dir, "documents")
+    except TableError as exc:
+        raise FileNotFoundError(str(exc)) from None
     if blocks is None or docs is None:
         raise FileNotFoundError(f"{pred_dir}: no blocks/documents table: is this the --out DIR of `pipeline run`?")
+    missing = {"doc_id", "start", "end", "text", "page", "role"} - set(blocks.columns)
+    if missing:
+        raise FileNotFoundError(f"{pred_dir}: the blocks table lacks {', '.join(sorted(missing))}")
     out: dict[str, DocText] = {}
     by_doc = {k: g for k, g in blocks.groupby("doc_id")}
     for doc_id, source in zip(docs["doc_id"].astype(str), docs["source"].astype(str)):
