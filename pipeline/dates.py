@@ -291,6 +291,7 @@ def patterns() -> Patterns:
           | (?P<emon4>(?i:{mon_en}))\.?,?\s+(?P<ey9>{ey})
           | (?P<emon5>(?i:{mon_full}))
           | (?P<erel>(?i:{en_rel}))
+          | (?:(?i:the)\s+)?(?P<edec>(?:1[5-9]|20)\d)0[’']?s
           | (?<=\s)(?P<ey10>{ey})
         )
         (?![0-9A-Za-z])
@@ -491,7 +492,7 @@ class Normaliser:
         """Add the mods of the prefix/suffix words; False when a suffix is really part of a word."""
         if pre:
             key = re.sub(r"\s+", " ", pre.strip().lower())
-            key = re.sub(r"\s+(the\s+)?(end)?$", "", key).strip()
+            key = re.sub(r"(\s+(?:the|end))+$", "", key).strip()
             mod = self.lx.pre.get(key, "")
             if mod:
                 men.mods.append(mod)
@@ -700,10 +701,13 @@ class Normaliser:
                         continue
                 else:
                     men.quarter = int(hq[1])
+            if g["edec"]:
+                men.decade = int(g["edec"])
             if g["erel"]:
                 men.rel = lx.relative[re.sub(r"\s+", " ", g["erel"].lower())]
             self._qualify(men, pre, None, text, m.end())
-            if pre and not men.mods and not pre.strip().lower().endswith("end"):
+            pkey = re.sub(r"\s+", " ", pre.strip().lower())
+            if pre and not pkey.endswith("end") and not self.lx.pre.get(re.sub(r"(\s+(?:the|end))+$", "", pkey)):
                 men.start = m.end("pre")   # "in", "on": licence a bare year, not part of the date
                 if text[men.start:men.start + 4].lower() == "the ":
                     men.start += 4
