@@ -342,3 +342,12 @@ def test_mod_is_a_set_of_qualifiers():
     from pipeline.evaluate.scoring import same_field
     assert same_field("mod", "END+AS_OF", "as_of+END") and same_field("mod", "", None)
     assert not same_field("mod", "END+AS_OF", "END")
+
+
+def test_subject_of_several_things():
+    from pipeline.evaluate.scoring import names_match
+    both = ["新型冠状病毒国家科技资源服务系统", "全球冠状病毒组学数据共享与分析系统"]
+    assert names_match(both, None, "新型冠状病毒国家科技资源服务系统、全球冠状病毒组学数据共享与分析系统", None)
+    assert not names_match(both, None, "新型冠状病毒国家科技资源服务系统", None)  # one of two is not the subject
+    assert names_match(both, ["p1", "p2"], "这两个平台", "p2;p1")
+    assert names_match("北京市", None, "全市（北京市）", None) and not names_match("北京市", None, "", None)

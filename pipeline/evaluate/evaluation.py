@@ -212,8 +212,12 @@ def _span_errors(kind: str, results: list[DocResult], docs: dict[str, DocText]) 
     return out
 
 
+def names(v: Any) -> str:
+    return " + ".join(str(x) for x in v) if isinstance(v, (list, tuple)) else ("" if _blank(v) else str(v))
+
+
 def fact_label(f: dict[str, Any]) -> str:
-    parts = [str(f.get("subject") or "?"), str(f.get("metric") or "?"), str(f.get("value")) + (str(f.get("unit") or ""))]
+    parts = [names(f.get("subject")) or "?", str(f.get("metric") or "?"), str(f.get("value")) + (str(f.get("unit") or ""))]
     if norm_str(f.get("date_value")):
         parts.append("@" + str(f.get("date_value")))
     return " | ".join(parts)

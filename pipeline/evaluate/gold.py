@@ -232,6 +232,12 @@ def parse_gold(data: dict[str, Any], path: str = "<gold>") -> GoldDoc:
                     problems.append(f"{where} {row.get('text', '')!r}: missing {key!r}")
             if kind in ("numbers", "facts") and "value" in row and not _is_number(row["value"]):
                 problems.append(f"{where} {row.get('text', '')!r}: 'value' must be a number, got {row['value']!r}")
+            if kind == "facts":
+                for key in ("subject", "subject_canonical"):
+                    v = row.get(key)
+                    if v is not None and not (isinstance(v, str) or (isinstance(v, list) and v
+                                                                     and all(isinstance(x, str) for x in v))):
+                        problems.append(f"{where}: {key!r} must be a string or a list of strings")
             if kind == "dates" and "value" in row and not isinstance(row["value"], str):
                 problems.append(f"{where} {row.get('text', '')!r}: 'value' must be a TIMEX3 string such as \"2020-11-30\"")
             full = dict(OPTIONAL[kind])

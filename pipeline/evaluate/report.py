@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .scoring import SPAN_KINDS, VIEWS, Span
-from .evaluation import ERROR_COLUMNS, Evaluation, fact_label
+from .evaluation import ERROR_COLUMNS, Evaluation, fact_label, names
 
 MAX_ERRORS = 3000
 
@@ -154,7 +154,7 @@ def _facts(ev: Evaluation) -> str:
                 ev_link = f"<a href='#d{res.doc}-{s}'>{s}</a>" if s >= 0 else "–"
                 status = "match" if k in matched else ("FN" if side == "gold" else "FP")
                 rows.append(f"<tr class=fact data-side={side}><td class=t>{esc(res.doc[:8])}</td><td class=t>{side}</td>"
-                            f"<td class=t>{status}</td><td class=t>{esc(f.get('subject'))}</td><td class=t>{esc(f.get('metric'))}</td>"
+                            f"<td class=t>{status}</td><td class=t>{esc(names(f.get('subject')))}</td><td class=t>{esc(f.get('metric'))}</td>"
                             f"<td data-v='{esc(f.get('value'))}'>{esc(f.get('value'))}</td><td class=t>{esc(f.get('unit'))}</td>"
                             f"<td class=t>{esc(f.get('change'))}</td><td class=t>{esc(f.get('date_value'))}</td>"
                             f"<td data-v='{s}'>{ev_link}</td></tr>")

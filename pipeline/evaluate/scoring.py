@@ -313,13 +313,37 @@ def norm_name(v: Any) -> str:
     return _PUNCT.sub("", norm_str(v))
 
 
+_SEP = re.compile(r"\s*[;；+|]\s*")
+
+
+def _parts(v: Any) -> list[str]:
+    """A subject of several things: a JSON list, or names joined by ; + |."""
+    if isinstance(v, (list, tuple)):
+        return [x for x in (str(i) for i in v) if x.strip()]
+    if _blank(v):
+        return []
+    return [x for x in _SEP.split(str(v)) if x.strip()]
+
+
 def names_match(gold_text: Any, gold_id: Any, pred_text: Any, pred_id: Any) -> bool:
-    """Same canonical id when both have one, else one text contains the other."""
-    gi, pi = norm_str(gold_id), norm_str(pred_id)
+    """Same canonical id(s) when both have them, else the texts contain one another.
+
+    When gold names several things (这两个平台 -> both platforms), the prediction must name
+    every one of them: each gold part contained in the predicted text.
+    """
+    gi = {norm_str(x) for x in _parts(gold_id)}
+    pi = {norm_str(x) for x in _parts(pred_id)}
     if gi and pi and gi == pi:
         return True
-    a, b = norm_name(gold_text), norm_name(pred_text)
-    return bool(a and b and (a in b or b in a))
+    gold_parts = [norm_name(x) for x in _parts(gold_text)] or [norm_name(gold_text)]
+    gold_parts = [x for x in gold_parts if x]
+    b = norm_name(" ".join(_parts(pred_text)) if isinstance(pred_text, (list, tuple)) else pred_text)
+    if not gold_parts or not b:
+        return False
+    if len(gold_parts) == 1:
+        a = gold_parts[0]
+        return a in b or b in a
+    return all(a in b for a in gold_parts)
 
 
 def fact_match(view: str, g: dict[str, Any], p: dict[str, Any]) -> bool:
