@@ -88,6 +88,15 @@ def test_no_marker_left_glued_and_each_is_recorded(seed: Document) -> None:
             assert m.footnote is None
 
 
+def test_markers_link_to_notes_of_their_own_page(seed_path: Path) -> None:
+    """Footnote numbers restart on every page: each page's markers find that page's notes."""
+    doc = ingest("\f".join([seed_path.read_text("utf-8")] * 2))
+    assert doc.pages == 2 and len(doc.markers) == 12
+    linked = [m for m in doc.markers if m.footnote is not None]
+    assert len(linked) == 10
+    assert all(m.footnote.page == m.page and m.footnote.marker == m.label for m in linked)
+
+
 def test_real_numbers_are_not_taken_for_markers(seed: Document) -> None:
     for kept in ("翻译成3种语言", "COVID-19（Corona", "“2019-nCoV”[3]", "论文[2]，", "172.2万。", "（3）2019新型"):
         assert kept in seed.text, kept

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 from ..script import is_cjk, is_cjk_punct
@@ -29,20 +30,21 @@ def cjkish(ch: str) -> bool:
     return is_cjk(ch) or is_cjk_punct(ch) or ("\u3040" <= ch <= "\u30ff")
 
 
+@lru_cache(maxsize=65536)
+def char_width(ch: str) -> float:
+    if cjkish(ch) or unicodedata.east_asian_width(ch) in "WF":
+        return 1.0
+    if ch.isalnum():
+        return 0.6 if ch.isupper() else 0.5
+    return 0.3
+
+
 def width(text: str) -> float:
     """Display width in units of one CJK character, to compare line lengths across scripts.
 
     Proportional Latin is about half a CJK cell; spaces and narrow punctuation less.
     """
-    w = 0.0
-    for ch in text:
-        if cjkish(ch) or unicodedata.east_asian_width(ch) in "WF":
-            w += 1.0
-        elif ch.isalnum():
-            w += 0.6 if ch.isupper() else 0.5
-        else:
-            w += 0.3
-    return w
+    return sum(map(char_width, text))
 
 
 # -- joining the lines of one paragraph ------------------------------------------------------
@@ -108,6 +110,9 @@ def _single(text: str, k: int) -> bool:
     return boundary(k - 1) and boundary(k + 1)
 
 
+SPACED_PAIR = re.compile(r"(?:^|[\s\W])\w \w(?:$|[\s\W])")   # cheap test: two lone characters
+
+
 def collapse_spaced(text: str, min_digits: int = 3, min_letters: int = 4,
                     min_cjk: int = 2) -> tuple[str, list[int]]:
     """Close up letter-spaced runs: `2 0 1 9` -> `2019`, `A B S T R A C T`, `摘 要`.
@@ -117,6 +122,8 @@ def collapse_spaced(text: str, min_digits: int = 3, min_letters: int = 4,
     single Han characters need only 2 (Chinese has no spaces between characters); digits 3
     (`1 2` may be two numbers); Latin letters 4 (`a I` is English).
     """
+    if not SPACED_PAIR.search(text):
+        return text, list(range(len(text)))
     n = len(text)
     drop: set[int] = set()
     k = 0

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import tomllib
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -95,10 +95,10 @@ class Line:
     kind: str = "body"  # body, footnote, abstract, keywords, header, footer, page_number
     label: str = ""     # footnotes: their label
     group: int = -1     # footnote / abstract: which note or abstract paragraph it belongs to
+    width: float = field(init=False, default=0.0)   # display width (repair.width); text never changes
 
-    @property
-    def width(self) -> float:
-        return repair.width(self.text)
+    def __post_init__(self) -> None:
+        self.width = repair.width(self.text)
 
 
 # -- 1. decoding ---------------------------------------------------------------------------
@@ -400,7 +400,7 @@ def join(lines: list[Line], words: set[str]) -> tuple[str, list[int]]:
     for ln in lines:
         t = ln.text
         if parts:
-            sep, drop = repair.join_sep("".join(parts[-1:]) if parts else "", t, words)
+            sep, drop = repair.join_sep(parts[-1], t, words)
             if drop:
                 parts[-1] = parts[-1][:-1]
                 pages.pop()
@@ -461,7 +461,11 @@ def read_text(doc: Document, data: bytes, cfg: dict[str, Any]) -> None:
     paras = paragraphs(lines, body, cues, wrapped, blank_breaks, p)
     first_line_of = {id(para.lines[0]): para for para in paras}
     items: list[tuple[str, list[Line], str]] = []   # (role, lines, label)
-    seen_groups: set[int] = set()
+    groups: dict[tuple[str, int], list[Line]] = {}
+    for ln in lines:
+        if ln.kind in ("footnote", "abstract", "keywords"):
+            groups.setdefault((ln.kind, ln.group), []).append(ln)
+    seen_groups: set[tuple[str, int]] = set()
     for ln in lines:
         if ln.kind == "body":
             para = first_line_of.get(id(ln))
@@ -469,9 +473,9 @@ def read_text(doc: Document, data: bytes, cfg: dict[str, Any]) -> None:
                 items.append((para.role, para.lines, ""))
         elif ln.kind in ("header", "footer", "page_number"):
             items.append((ln.kind, [ln], ""))
-        elif ln.group not in seen_groups:
-            seen_groups.add(ln.group)
-            items.append((ln.kind, [x for x in lines if x.kind == ln.kind and x.group == ln.group], ln.label))
+        elif (ln.kind, ln.group) not in seen_groups:
+            seen_groups.add((ln.kind, ln.group))
+            items.append((ln.kind, groups[(ln.kind, ln.group)], ln.label))
 
     blocks: list[Block] = []
     pages_of: dict[int, list[int]] = {}
@@ -501,11 +505,16 @@ def read_text(doc: Document, data: bytes, cfg: dict[str, Any]) -> None:
 
 
 def find_markers(doc: Document, blocks: list[Block], pages_of: dict[int, list[int]], cues: Cues) -> None:
-    """Take glued footnote markers out of the text, link each to an unclaimed footnote."""
-    notes = [b for b in blocks if b.role == "footnote" and b.marker]
-    labels = {b.marker for b in notes}
+    """Take glued footnote markers out of the text and link each to its footnote.
+
+    A marker's note is an unclaimed footnote with its label on the same page: the first one
+    after the marker (notes sit at the page bottom), else the nearest one before it (the
+    body may go on after the notes). A marker whose note is not in the text links to none.
+    """
+    notes = [(i, b) for i, b in enumerate(blocks) if b.role == "footnote" and b.marker]
+    labels = {b.marker for _, b in notes}
     claimed: set[int] = set()
-    for b in blocks:
+    for i, b in enumerate(blocks):
         if b.role not in ("body", "heading", "abstract", "keywords"):
             continue
         found = repair.glued_markers(b.text, labels, cues.not_after)
@@ -515,14 +524,16 @@ def find_markers(doc: Document, blocks: list[Block], pages_of: dict[int, list[in
         pg = pages_of[id(b)]
         for g in found:
             page = pg[g.start]
-            pool = [n for n in notes if n.marker == g.label and id(n) not in claimed]
-            note = next((n for n in pool if n.page == page), pool[0] if pool else None)
+            pool = [(j, n) for j, n in notes if n.marker == g.label and n.page == page and id(n) not in claimed]
+            after = [n for j, n in pool if j > i]
+            before = [n for j, n in pool if j < i]
+            note = after[0] if after else before[-1] if before else None
             if note is not None:
                 claimed.add(id(note))
             doc.markers.append(Marker(label=g.label, page=page, block=b, pos=bisect_left(keep, g.start),
                                       footnote=note))
         b.text = text
-        pages_of[id(b)] = [pg[i] for i in keep]
+        pages_of[id(b)] = [pg[k] for k in keep]
 
 
 def reorder(blocks: list[Block]) -> list[Block]:
