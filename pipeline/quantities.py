@@ -3,10 +3,12 @@
 Analysts read reports for figures like 截至11月底，系统总访问量达到1132万 or 近13万人次, so each
 quantity becomes one row: the value with its magnitude folded in (2083亿元 → 208300000000, 元),
 the measure word or unit, the qualifier (多/余/超 → more, 约/近/左右 → about, 不到/不足 → less)
-and the bound it implies (1100多篇 → lower 1100; 近13万 → upper 130000).
+and the bounds it implies (近13万 → upper 130000; 超140种 → lower 140; 1100多篇 → lower 1100 and
+upper 1200, since 多/余 only round up to the next unit of the last non-zero place: 20余万 < 30万).
 
 Conventions (decided here, see also bench/RESULTS.md "## Numbers"):
 - percent: value is the number before %, unit `%` (5.2% → 5.2); 个百分点 is its own unit.
+- 近/将近/nearly = about, with the value as upper bound; 超/逾/以上 = more, value as lower bound.
 - a range (3–5%, 1万-5万元, 两到三万) is one row of kind `range`: value = lower end, lower, upper.
 - the direction of a change lives in the words (下降0.3个百分点 → 0.3); a sign written on the
   number is kept (-3.8% → -3.8, 零下四摄氏度 → -4).
@@ -323,6 +325,7 @@ class _Q:
     cn_text: str = ""
     sign: bool = False
     cue: bool = False             # a bare number with a cue word before it (为/达/：)
+    step: float = 0.0             # 1100多 → 100: the place 多/余 rounds at, so upper = value + step
 
 
 class Extractor:
@@ -384,6 +387,8 @@ class Extractor:
                 if q.value == int(q.value) and (nxt in CN_CHARS or self._unit_at(text, p + 1) or not is_cjk(nxt) or nxt in "万亿千百"):
                     approx, _, bound = lx.qual[text[p]]
                     q.approx, q.bound = approx, bound
+                    if approx == "more" and text[p] in "多余":
+                        q.step = _place(q.value)
                     took_qual = True
                     p += 1
                     q.end = p
@@ -397,6 +402,7 @@ class Extractor:
                     break
                 q.mag *= lx.mags[word]
                 q.value *= lx.mags[word]
+                q.step *= lx.mags[word]
                 p = q.end = wend
                 continue
             q.unit_kind, q.unit = lx.units[word]
@@ -760,8 +766,21 @@ def _finish(q: _Q) -> None:
         return
     if q.bound == "lower":
         q.lower = q.value
+        if q.step:
+            q.upper = _tidy(q.value + q.step)   # 1100多 is below 1200, 20余万 below 30万
     elif q.bound == "upper":
         q.upper = q.value
+
+
+def _place(v: float) -> float:
+    """The decimal place of the last non-zero digit of a whole number: 1100 → 100, 14 → 1."""
+    if v != int(v) or v <= 0:
+        return 0.0
+    n, step = int(v), 1
+    while n % 10 == 0:
+        n //= 10
+        step *= 10
+    return float(step)
 
 
 def _tidy(v: float) -> float:

@@ -39,7 +39,7 @@ def test_magnitude_folds_into_value_and_unit_stays():
     f = found("全年财政收入2083亿元，同比增长3千多人，装机超过600万千瓦。")
     assert f["2083亿元"][:2] == (208300000000, "元")
     assert f["2083亿元"][5] == "money"
-    assert f["3千多人"][:4] == (3000, "人", "more", 3000)
+    assert f["3千多人"][:5] == (3000, "人", "more", 3000, 4000)
     assert f["超过600万千瓦"][:3] == (6000000, "kW", "more")
 
 
@@ -48,7 +48,8 @@ def test_qualifiers_and_bounds():
     assert f["近2万人"][2:5] == ("about", None, 20000)       # 近: about, and at most
     assert f["不足50家"][2:5] == ("less", None, 50)
     assert f["5.2%左右"][:3] == (5.2, "%", "about") and f["5.2%左右"][5] == "percent"
-    assert f["1500个以上"][2:4] == ("more", 1500)
+    assert f["1500个以上"][2:5] == ("more", 1500, None)     # 以上: open above
+    assert found("达20余万人次")["20余万人次"][3:5] == (200000, 300000)
 
 
 def test_percentage_points_ranges_fractions_ordinals():

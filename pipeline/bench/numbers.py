@@ -9,7 +9,8 @@ Cases about things this pipeline deliberately does differently are counted apart
   phone numbers are not quantities here; leading zeros are lost in a float value.
 - date parts (2001年3月4日, 约2.5亿年): they belong to the dates table.
 - JioNLP's default currency: a bare 三百万 is 元 to JioNLP; here it has no unit (the text names none).
-- JioNLP's open bounds: 3000多欧元 → [3000, 4000] there; here lower 3000, approx more, no upper.
+- JioNLP reads 多 as a range (3000多 → [3000, 4000]); so do we: approx more, lower 3000 and an
+  upper bound one unit of the last non-zero place above (1100多 → 1200, 20余万 → 30万).
 """
 from __future__ import annotations
 
