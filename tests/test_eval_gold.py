@@ -232,3 +232,14 @@ def test_unreadable_parquet_is_named(tmp_path):
     (run / "entities.parquet").write_bytes(b"not parquet")
     ev = evaluate(_gold_dir(tmp_path, gold_doc()), run)
     assert any(n.startswith("entities: cannot read") and "entities.parquet" in n for n in ev.notes)
+
+
+def test_gold_show_prints_offsets_pages_and_occurrences(tmp_path, capsys):
+    write_run(tmp_path / "run")
+    assert cli(["gold", "show", "case.txt", "--pred", str(tmp_path / "run"), "--pages", "2"]) == 0
+    out = capsys.readouterr().out
+    s, e = at("北京市")
+    assert f"[{s:>6}-" in out and "北京市地区生产总值" in out and "中国科学院" not in out
+    assert cli(["gold", "show", DOC_ID, "--pred", str(tmp_path / "run"), "--find", "5.2%"]) == 0
+    out = capsys.readouterr().out
+    assert "'5.2%': 2 occurrence(s)" in out and f"#2 {at('5.2%', 2)[0]}-{at('5.2%', 2)[1]} p2" in out

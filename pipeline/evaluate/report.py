@@ -115,6 +115,22 @@ def _bars(kind: str, block: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _per_document(ev: Evaluation) -> str:
+    """Strict F1 of each table in each document, to find the document that drags a score down."""
+    kinds = [k for k in (*SPAN_KINDS, "facts") if k in ev.scores]
+    rows = []
+    for gold, doc in ev.docs:
+        cells = []
+        for k in kinds:
+            b = ev.scores[k]["strict"]["per_document"].get(doc.doc_id)
+            cells.append(f"<td data-v='{b['f1']}'>{b['f1']:.3f} <small>({b['gold']}/{b['predicted']})</small></td>"
+                         if b else "<td data-v='-1'>–</td>")
+        rows.append(f"<tr><td class=t><a href='#doc-{doc.doc_id}'>{esc(Path(doc.source).name)}</a></td>{''.join(cells)}</tr>")
+    head = "".join(f"<th>{k}</th>" for k in kinds)
+    return ("<h3>strict F1 per document <small>(gold/predicted)</small></h3><table class=sortable id=per-document>"
+            f"<thead><tr><th class=t>document</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
 def _errors(ev: Evaluation) -> str:
     rows = ev.errors[:MAX_ERRORS]
     cols = [c for c in ERROR_COLUMNS if c not in ("doc",)]
@@ -269,6 +285,7 @@ def build_html(ev: Evaluation) -> str:
             body.append(_prf_table(kind, scores[kind], VIEWS))
     if "facts" in scores:
         body.append(_prf_table("facts", scores["facts"], ("strict", "no_date", "value")))
+    body.append(_per_document(ev))
     body.append("<h2>F1 per label</h2>")
     for kind in SPAN_KINDS:
         if kind in scores:
