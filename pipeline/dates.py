@@ -838,7 +838,7 @@ class Normaliser:
         y, mth, d, q = men.year, men.month, men.day, men.quarter
         if men.rel:
             unit, off, reading = men.rel
-            base, src = self._base(reading, last, doc_date, doc_source)
+            base, src = self._base(reading, last, doc_date, doc_source, unit)
             if base is None:
                 return self._unres(men)
             anchor = src
@@ -924,12 +924,19 @@ class Normaliser:
         _g, ahead = _shift(b, n, unit, exact=True)   # next
         return men.value, "duration", b.isoformat(), (ahead - dt.timedelta(days=1)).isoformat(), src
 
-    def _base(self, reading: str, last: Anchor | None, doc_date: dt.date | None, doc_source: str):
+    def _base(self, reading: str, last: Anchor | None, doc_date: dt.date | None, doc_source: str,
+              unit: str = "year"):
+        """The point a relative word counts from; one that lacks the unit's detail is passed
+        over (当日 after 2021年 falls to the document date)."""
         order = ("doc", "last") if reading == "deictic" else ("last", "doc")
+        need_m = unit in ("month", "quarter", "day", "week")
+        need_d = unit in ("day", "week")
         for o in order:
             if o == "doc" and doc_date is not None:
                 return (doc_date.year, doc_date.month, doc_date.day), doc_source
             if o == "last" and last is not None:
+                if (need_m and last.month is None) or (need_d and last.day is None):
+                    continue
                 return (last.year, last.month, last.day), "inherited"
         return None, ""
 
