@@ -154,3 +154,10 @@ def test_seed_acronyms_linked_to_chinese_names(seed_doc):
     for abbr, zh in (("UNESCO", "联合国教科文组织"), ("WDS", "世界数据系统"),
                      ("CODATA", "国际科技数据委员会"), ("RDA", "科学研究数据全球联盟")):
         assert canon(seed_doc, abbr) == canon(seed_doc, zh) == zh
+
+
+def test_generic_phrases_are_not_organisations():
+    doc = run("我们要大力加强法治政府建设，全面履行好政府职责，建成3个省实验室。",
+              "河北省政府和长白山获得联合国教科文组织认可。")
+    orgs = {e.text for e in doc.tables["entities"] if e.label == "ORG"}
+    assert orgs == {"河北省政府", "联合国教科文组织"}, orgs

@@ -107,7 +107,7 @@ def extract(doc: Document, lex: Lexicon, model: ZhModel, cfg: dict[str, Any]) ->
         if not any(is_cjk(c) for c in st):
             continue
         cands += title_cands(st, s, lex)
-        cands += suffix_cands(toks[si], text, s, lex)
+        cands += suffix_cands(toks[si], st, s, lex)
         cands += quoted_cands(st, s, lex)
         cands += person_cands(st, s, toks[si], lex)
         cands += gazetteer_cands(st, s, toks[si], lex)

@@ -40,6 +40,8 @@ class Tok:
 # Stop tags from jieba's dictionary: prepositions, particles, pronouns, adverbs, conjunctions,
 # interjections, onomatopoeia, measure words: none of them sits inside a name.
 _STOP_TAGS = ("p", "u", "r", "d", "c", "y", "e", "o", "q")
+# Tags a name does not start with: verbs, adverbs, adjectives, idioms (大力盘活…, 显著提升…).
+_LEAD_TAGS = {"v", "vd", "ad", "a", "d", "i"}
 _PUNCT = re.compile(r"^[\W_]+$")
 
 
@@ -54,6 +56,7 @@ class Lexicon:
         self.suffixes: list[tuple[str, str, int]] = sorted(
             ((r[0], r[1], int(r[2]) if len(r) > 2 else 4) for r in _tsv(f"{base}/suffixes.tsv")),
             key=lambda s: -len(s[0]))
+        self.needs_place = {r[0] for r in _tsv(f"{base}/suffixes.tsv") if len(r) > 3 and r[3] == "place"}
         self.gpe_suffixes = tuple(read_lines(f"{base}/gpe_suffixes.txt"))
         self.titles = sorted(read_lines(f"{base}/titles.txt"), key=len, reverse=True)
         self.surnames = set(read_lines(f"{base}/surnames.txt"))
@@ -93,6 +96,12 @@ class Lexicon:
         s = self.suffix_of(name)
         return s[1] if s else None
 
+    def has_place(self, name: str) -> bool:
+        """Does a name hold a place name (a gazetteer place, or an administrative word: 省 市 县 …)?"""
+        if self._gaz_re and any(self.gazetteer[m.group()] in ("GPE", "LOC") for m in self._gaz_re.finditer(name)):
+            return True
+        return any(s in name for s in self.gpe_suffixes if len(s) == 1 and s != "国")
+
     def place_label(self, name: str) -> str:
         """GPE for states and administrative units, LOC for other places."""
         known = self.gazetteer.get(name)
@@ -120,8 +129,12 @@ class Lexicon:
             return False
         if word.endswith(self.person_endings) and len(word) > 1:
             return False
+        if word.isdigit():
+            return len(word) == 4   # a year inside a name (2019新型冠状病毒信息库), not a count
         if all(is_latin(c) or c.isdigit() or c in "-&." for c in word):
-            return True             # acronyms and years inside names: 日本DNA数据库, 2019新型…
+            return True             # acronyms inside names: 日本DNA数据库
+        if word[0].isdigit():
+            return False            # a number with its measure word: 3个, 11万
         if not any(is_cjk(c) for c in word):
             return False
         tag = self.tag(word)
@@ -152,19 +165,29 @@ def title_cands(text: str, offset: int, lex: Lexicon) -> list[Cand]:
 # -- institution names by suffix ---------------------------------------------------------------
 def suffix_cands(toks: list[Tok], text: str, offset: int, lex: Lexicon,
                  max_tokens: int = 14, max_chars: int = 32) -> list[Cand]:
-    """Names that end in an institution word, extended left over name-like tokens."""
+    """Names that end in an institution word, extended left over name-like tokens.
+
+    `text` is the sentence, `offset` its start in doc.text; tokens carry doc offsets.
+    """
     out = []
     for i, tok in enumerate(toks):
         suf = lex.suffix_of(tok.text)
         if suf is None:
             continue
-        first = _extend_left(toks, i, text, offset, lex, max_tokens, max_chars)
-        # a name does not start with a connector, a conjunction or a verb
+        if tok.text in lex.gazetteer:
+            first = i               # a known name is complete: 长白山获联合国教科文组织
+        else:
+            first = _extend_left(toks, i, text, offset, lex, max_tokens, max_chars)
+        if first > 0 and first < i and toks[first - 1].text.isdigit():
+            first += 1              # the measure word after a count: 3个省实验室
+        # a name does not start with a connector, a conjunction, a verb, an adverb or an adjective
         while first < i and (toks[first].text in lex.soft_conj or toks[first].text in lex.connectors
-                             or (lex.tag(toks[first].text) or "") == "v"):
+                             or (lex.tag(toks[first].text) or "") in _LEAD_TAGS):
             first += 1
         start, end = toks[first].start, tok.end
         if end - start < suf[2] or end - start <= len(suf[0]):
+            continue
+        if suf[0] in lex.needs_place and not lex.has_place(text[start - offset:end - offset - len(suf[0])]):
             continue
         out.append(Cand(start, end, suf[1], "rule", prio=3))
     return out
