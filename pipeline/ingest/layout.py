@@ -121,7 +121,7 @@ def build_lines(chars: list[Char], gap_em: float = 1.0) -> list[Line]:
             p = cur[-1]
             size = max(p.size, c.size, 1.0)
             gap = c.x0 - p.x1
-            if (_vertical_overlap(p.box, c.box) >= 0.3 and -0.5 * size <= gap <= gap_em * size):
+            if (_vertical_overlap(p.box, c.box) >= 0.3 and -0.8 * size <= gap <= gap_em * size):
                 cur.append(c)
                 continue
         frags.append([c])
@@ -137,7 +137,7 @@ def build_lines(chars: list[Char], gap_em: float = 1.0) -> list[Line]:
             size = max(fsize, max(c.size for c in m), 1.0)
             if _vertical_overlap(mb, fb) < 0.5:
                 continue
-            if -0.5 * size <= fb[0] - mb[2] <= gap_em * size or -0.5 * size <= mb[0] - fb[2] <= gap_em * size:
+            if -0.8 * size <= fb[0] - mb[2] <= gap_em * size or -0.8 * size <= mb[0] - fb[2] <= gap_em * size:
                 target = m
                 break
         if target is None:
@@ -224,14 +224,14 @@ def order_lines(lines: list[Line], min_gutter: float, min_col_share: float = 0.1
             # Not text columns (a table, a form): read row by row, left to right.
             for band in _bands(region):
                 band.sort(key=lambda ln: (ln.x0, ln.seq))
-                left, right = min(l.x0 for l in region), max(l.x1 for l in region)
+                left, right = _left_edge(region), max(l.x1 for l in region)
                 for ln in band:
                     ln.region, ln.column, ln.col_left, ln.col_right = ri, 0, left, right
                     ln.cells = len(band)
                     out.append(ln)
             continue
         for ci, col in enumerate(columns):
-            left, right = min(l.x0 for l in col), max(l.x1 for l in col)
+            left, right = _left_edge(col), max(l.x1 for l in col)
             for band in _bands(col):
                 band.sort(key=lambda ln: (ln.x0, ln.seq))
                 for ln in band:
@@ -239,6 +239,18 @@ def order_lines(lines: list[Line], min_gutter: float, min_col_share: float = 0.1
                     ln.cells = len(band)
                     out.append(ln)
     return out
+
+
+def _left_edge(lines: list[Line]) -> float:
+    """Where most lines of a column start (first-line indents and hanging bullets aside)."""
+    counts: dict[int, int] = {}
+    for ln in lines:
+        k = int(round(ln.x0))
+        counts[k] = counts.get(k, 0) + 1
+    best = max(sorted(counts), key=lambda k: (counts[k], -k))
+    if counts[best] == 1:
+        return min(ln.x0 for ln in lines)
+    return min(ln.x0 for ln in lines if int(round(ln.x0)) == best)
 
 
 def _split_columns(region: list[Line], gaps: list[tuple[float, float]]) -> list[list[Line]]:
@@ -252,6 +264,10 @@ def _split_columns(region: list[Line], gaps: list[tuple[float, float]]) -> list[
 
 
 # -- text of a line -----------------------------------------------------------------------
+def _private(t: str) -> bool:
+    return any(0xE000 <= ord(ch) <= 0xF8FF for ch in t)
+
+
 def _cjkish(ch: str) -> bool:
     return is_cjk(ch) or is_cjk_punct(ch)
 
@@ -303,6 +319,8 @@ def line_text(line: Line, space_em: float = 0.15, mixed_em: float = 0.6) -> None
         if c.text.isspace():
             spaced = True
             continue
+        if _private(c.text):
+            continue   # symbol-font bullets and dingbats: no text to carry
         if prev is not None:
             size = max(prev.size, c.size, 1.0)
             gap = (c.x0 - prev.x1) / size
@@ -341,7 +359,7 @@ def line_text(line: Line, space_em: float = 0.15, mixed_em: float = 0.6) -> None
         boxes = [bx for i, bx in enumerate(boxes) if i not in drop]
         pos_of_char = [remap[p] for p in pos_of_char]
     # markers: char index in `chars` (non-space only counted) -> text position
-    nonspace_index = [i for i, c in enumerate(line.chars) if not c.text.isspace()]
+    nonspace_index = [i for i, c in enumerate(line.chars) if not c.text.isspace() and not _private(c.text)]
     new_markers = []
     for label, ci in line.raw_markers:
         k = sum(1 for i in nonspace_index if i < ci)

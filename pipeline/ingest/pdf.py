@@ -383,7 +383,7 @@ def mark_footnotes(lines: list[Line], body_size: float) -> dict[int, str]:
     starts: dict[int, str] = {}
     small = []
     for ln in flow:
-        if ln.size > 0.9 * body_size:
+        if ln.size > 0.9 * body_size or ln.cells >= 3:   # table rows are not footnotes
             continue
         below = any(o.size >= 0.95 * body_size and o.y1 <= ln.y0 and o.x1 > ln.x0 and o.x0 < ln.x1
                     for o in flow if o is not ln)
@@ -416,6 +416,11 @@ def _indented(ln: Line) -> bool:
     return ln.x0 - ln.col_left > 1.2 * max(ln.size, 1.0)
 
 
+def _outdented(ln: Line) -> bool:
+    """Starts left of the column's usual edge: a hanging bullet or number."""
+    return ln.col_left - ln.x0 > 0.5 * max(ln.size, 1.0)
+
+
 def _centered(ln: Line) -> bool:
     left, right = ln.x0 - ln.col_left, ln.col_right - ln.x1
     return left > 2 * ln.size and abs(left - right) < 1.5 * max(ln.size, 1.0)
@@ -446,12 +451,14 @@ def paragraphs(flow: list[Line], body_size: float) -> list[Para]:
             runs_on = same_size and not table and not _indented(ln) and (
                 re.search(r"[a-z]-$", prev.text) is not None
                 or (ln.text[:1].islower() and ln.text[:1].isascii() and prev.text.rstrip()[-1:] not in SENTENCE_END + "."))
-            if prev.text.rstrip()[-1:] in SENTENCE_END and _heading_like(ln.text):
+            if prev.cells >= 3 and ln.cells >= 3 and (prev.page, prev.region) == (ln.page, ln.region):
+                new = (prev.y0 - ln.y1) / max(ln.size, 1.0) > 3 * typical + 1   # rows of one table
+            elif prev.text.rstrip()[-1:] in SENTENCE_END and _heading_like(ln.text):
                 new = True
             elif (prev.page, prev.region, prev.column) == (ln.page, ln.region, ln.column):
                 gap = (prev.y0 - ln.y1) / max(ln.size, 1.0)
                 new = (not same_size or table or gap > typical * 1.5 + 0.3 or gap < -0.5
-                       or (_indented(ln) and ln.cells < 3)
+                       or ((_indented(ln) or _outdented(ln)) and ln.cells < 3)
                        or (not _full(prev) and prev.cells < 3 and ln.cells < 3 and not runs_on))
             else:
                 # next column or next page: the paragraph goes on when the previous line ran
@@ -484,12 +491,18 @@ def para_text(p: Para) -> tuple[str, list, list[int], list[tuple[str, int, int]]
     boxes: list = []
     pages: list[int] = []
     markers: list[tuple[str, int, int]] = []
+    prev_ln: Line | None = None
     for ln in p.lines:
         t = ln.text
         if not t:
             continue
-        if text:
+        if text and prev_ln is not None and prev_ln.cells >= 3 and ln.cells >= 3:
+            # table cells: a space within a row, a line break between rows
+            same_row = min(prev_ln.y1, ln.y1) - max(prev_ln.y0, ln.y0) > 0.5 * min(ln.y1 - ln.y0, prev_ln.y1 - prev_ln.y0)
+            sep, drop = (" " if same_row else "\n"), False
+        elif text:
             sep, drop = joiner(text, t)
+        if text:
             if drop:
                 text, boxes, pages = text[:-1], boxes[:-1], pages[:-1]
             text += sep
@@ -501,23 +514,26 @@ def para_text(p: Para) -> tuple[str, list, list[int], list[tuple[str, int, int]]
         pages += [ln.page] * len(t)
         for label, pos in ln.markers:
             markers.append((label, ln.page, base + pos))
+        prev_ln = ln
     return text, boxes, pages, markers
 
 
-def assign_roles(paras: list[Para], texts: list[str], body_size: float) -> None:
+def assign_roles(paras: list[Para], texts: list[str], body_size: float, page_height: dict[int, float]) -> None:
     roles = cues()["roles"]
-    # title: large type near the top of page 1, before anything else of body size
+    # title: the largest type in the upper part of page 1 (a side bar may come first)
     i = 0
-    first_page = [k for k, p in enumerate(paras) if p.lines[0].page == paras[0].lines[0].page] if paras else []
-    for k in first_page:
-        p = paras[k]
+    first = paras[0].lines[0].page if paras else 0
+    cands = []
+    for k, p in enumerate(paras):
+        if p.lines[0].page != first:
+            break
         size = _median([ln.size for ln in p.lines])
-        if size >= 1.25 * body_size and len(texts[k]) <= 200:
-            p.role = "title"
-            i = k + 1
-            break
-        if size >= 0.95 * body_size and len(texts[k]) > 40:
-            break
+        if size >= 1.25 * body_size and len(texts[k]) <= 200 and p.lines[0].y0 >= 0.5 * page_height.get(first, 0):
+            cands.append((-round(size, 1), k))
+    if cands:
+        k = min(cands)[1]
+        paras[k].role = "title"
+        i = k + 1
     # authors and affiliations: short blocks under the title
     if i:
         for k in range(i, min(i + 4, len(paras))):
@@ -555,7 +571,7 @@ def _is_heading(p: Para, t: str, body_size: float, nxt: Para | None = None) -> b
         return False
     if sum(1 for ch in t if is_cjk(ch) or ch.isalpha()) < 2:
         return False
-    if _heading_like(t):
+    if _heading_like(t) and not any(ch in t for ch in "，；;"):   # a list item is not a heading
         return True
     if (nxt is not None and len(p.lines) == 1 and len(t) <= 25 and (is_cjk(t[-1]) or t[-1].isalpha())
             and not any(ch in t for ch in "：:，,。；;")
@@ -657,7 +673,7 @@ def build_blocks(doc: Document, pages: list[PageChars], cfg: dict[str, Any]) -> 
     for pc, lines in page_lines:
         furniture[pc.number] = [ln for ln in lines if ln.role]
         rest = [ln for ln in lines if not ln.role]
-        ordered = order_lines(rest, min_gutter=max(0.8 * body_size, 6.0))
+        ordered = order_lines(rest, min_gutter=max(0.4 * body_size, 3.0))
         starts = mark_footnotes(ordered, body_size)
         for ln in ordered:
             if id(ln) in starts:
@@ -675,7 +691,7 @@ def build_blocks(doc: Document, pages: list[PageChars], cfg: dict[str, Any]) -> 
 
     paras = paragraphs(flow_all, body_size)
     texts = [para_text(p)[0] for p in paras]
-    assign_roles(paras, texts, body_size)
+    assign_roles(paras, texts, body_size, {pc.number: pc.height for pc in pages})
 
     # emit blocks page by page: header furniture, flow paragraphs starting on the page,
     # footnotes, footer furniture
