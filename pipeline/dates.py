@@ -95,6 +95,7 @@ class Lexicon:
     doc_cues: list[str]
     offsets: dict[tuple[str, str], tuple[str, str, str]]
     weekdays: dict[str, int]
+    seasons: dict[str, tuple[str, int, int]]
 
 
 @lru_cache(maxsize=1)
@@ -118,7 +119,8 @@ def lexicon() -> Lexicon:
     cues = [r[0] for r in _rows("doc_date_cues.tsv")]
     offsets = {(r[0], r[1]): (r[2], "" if r[3] == "-" else r[3], r[4]) for r in _rows("offsets.tsv")}
     weekdays = {r[0]: int(r[1]) for r in _rows("weekdays.tsv")}
-    return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues, offsets, weekdays)
+    seasons = {r[0]: (r[1], int(r[2]), int(r[3])) for r in _rows("seasons.tsv")}
+    return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues, offsets, weekdays, seasons)
 
 
 # ---------------------------------------------------------------------------------------
@@ -209,6 +211,7 @@ def patterns() -> Patterns:
     relp = _alt([w for w, v in rel.items() if v[0] == "period"])
     relw = _alt([w for w, v in rel.items() if v[0] == "week"])
     wdays = _alt([w for w in lx.weekdays if not w.isascii()])
+    seasons = _alt([w for w in lx.seasons if not w.isascii()])
     zh_parts = _alt([w for (w, u) in lx.parts if not w.isascii() and u in ("year", "month", "quarter")])
     era_parts = _alt([w for (w, u) in lx.parts if u in ("decade", "century")])
     fest = _alt([w for w in lx.festivals if not w.isascii()])
@@ -245,6 +248,7 @@ def patterns() -> Patterns:
               | (?P<rd>{reld})
               | (?P<rw>{relw})(?:(?P<wd1>{wdays})|(?:周|星期|礼拜)?(?P<wdn>[一二三四五六日天]))?
               | (?P<wd>{wdays})
+              | (?<=年)(?P<season>{seasons})
             )?
             (?:的?第(?P<wk>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})个?(?:(?:周|星期|礼拜)(?P<wkd>[一二三四五六日天])?))?
             (?:(?P<dsp>前|后|最后)(?P<dk>\d{{1,2}}|[一二三四五六七八九十两]{{1,3}})天)?
@@ -314,7 +318,9 @@ def patterns() -> Patterns:
             (?:\s+(?P<en_post>(?i:{en_off_post})))?
         )
     """, re.X)
-    plan = re.compile(r"(?P<q>[“\"‘「])?(?P<p>" + _alt(list(lx.plans)) + r")(?(q)[”\"’」]|(?=规划|时期|期间|计划))")
+    # 十四五 as a period (“十四五”时期, 十四五期间, “十四五”收官), not inside a plan's name (“十四五”规划)
+    plan = re.compile(r"(?P<q>[“\"‘「])?(?P<p>" + _alt(list(lx.plans)) + r")"
+                      r"(?(q)[”\"’」](?!规划|计划|纲要)|(?=时期|期间|以来|末|初))")
     mask = re.compile(r"""
         (?:https?://|ftp://|www\.)[A-Za-z0-9\-._~:/?#@!$&*+;=%]+
       | \bdoi\s*[:：]?\s*10\.\d{4,9}/\S+ | \b10\.\d{4,9}/[^\s，。；]+
@@ -354,6 +360,7 @@ class Mention:
     week: int | None = None                    # week of year, or of month when month set
     weekday: int | None = None                 # 1 = Monday
     dspan: tuple[str, int] | None = None       # 前两天 / 最后五天 of a month
+    season: tuple[str, int, int] | None = None # (SP/SU/FA/WI, first month, last month)
     offset: tuple[float, str, str, str] | None = None  # (n, unit, kind, reading) of 三年前, 近三个月
     rel: tuple[str, int, str] | None = None    # (unit, offset, reading)
     decade: int | None = None                  # 198 for the 1980s
@@ -521,7 +528,7 @@ class Normaliser:
         for m in self.pt.zh.finditer(text):
             g = m.groupdict()
             core = [k for k in ("relp", "dec", "centb", "ry", "y", "yb", "rm", "m", "fest", "rq", "q", "q1", "qq",
-                                "qsp", "msp", "rd", "d", "dn", "wk", "rw", "wd", "mo", "m1") if g[k]]
+                                "qsp", "msp", "rd", "d", "dn", "wk", "rw", "wd", "mo", "m1", "season") if g[k]]
             if not core and not (g["part"] and g["part"][0] in "年月上下"):
                 continue
             start = m.start()
@@ -582,6 +589,8 @@ class Normaliser:
                     men.dspan = (g["dsp"], k)
                 if g["fest"]:
                     men.month, men.day = lx.festivals[g["fest"]]
+                if g["season"]:
+                    men.season = lx.seasons[g["season"]]
                 if g["rq"]:
                     men.rel = lx.relative[g["rq"]]
                 if g["q"] or g["qq"] or g["q1"]:
@@ -636,7 +645,7 @@ class Normaliser:
                     if not self._part(men, g["part"], unit) and not self._part(men, g["part"], "year"):
                         continue
                 if not (men.year or men.rel or men.month or men.day or men.quarter or men.half or men.qspan
-                        or men.mspan or men.week or men.part or men.weekday):
+                        or men.mspan or men.week or men.part or men.weekday or men.season):
                     continue
                 if men.month is not None and not 1 <= men.month <= 12:
                     continue
@@ -1007,6 +1016,10 @@ class Normaliser:
         if men.mspan:
             a, b = men.mspan
             return f"{y:04d}", dt.date(y, a, 1), dt.date(y, b, _last_day(y, b))
+        if men.season:
+            code, a, b = men.season
+            ey = y + 1 if b < a else y
+            return f"{y:04d}-{code}", dt.date(y, a, 1), dt.date(ey, b, _last_day(ey, b))
         if men.half:
             a = 1 if men.half == 1 else 7
             return f"{y:04d}-H{men.half}", dt.date(y, a, 1), dt.date(y, a + 5, _last_day(y, a + 5))

@@ -98,6 +98,7 @@ def test_as_of_end_of_month_keeps_both_qualifiers_and_the_month_end():
     ("二〇〇六年十二月", "2006-12", "", "2006-12-01", "2006-12-31"),
     ("上世纪80年代", "198", "", "1980-01-01", "1989-12-31"),
     ("2021年第1周", "2021-W01", "", "2021-01-04", "2021-01-10"),
+    ("2022年冬季", "2022-WI", "", "2022-12-01", "2023-02-28"),
 ])
 def test_chinese_expressions_get_timex_values_and_intervals(text, value, mod, start, end):
     r = rows(text)[0]
@@ -128,12 +129,13 @@ def test_english_month_words_that_are_verbs_are_not_dates():
 
 def test_government_report_periods():
     doc = make_doc(("author", "——2025年1月18日在省人民代表大会上"),
-                   ("body", "过去一年，经济稳中有进。过去五年，“十四五”规划目标顺利推进。2025 年主要预期目标：增长5%左右。"))
+                   ("body", "过去一年，经济稳中有进。过去五年，“十四五”圆满收官，“十五五”规划纲要正在编制。2025 年主要预期目标：增长5%左右。"))
     rs = by_text(rows(doc))
     assert (rs["过去一年"].value, rs["过去一年"].anchor) == ("2024", "document")
     assert (rs["过去五年"].type, rs["过去五年"].start_date, rs["过去五年"].end_date) == ("duration", "2020-01-01", "2024-12-31")
     assert (rs["“十四五”"].value, rs["“十四五”"].start_date, rs["“十四五”"].end_date) == ("P5Y", "2021-01-01", "2025-12-31")
     assert rs["2025 年"].value == "2025"
+    assert not [t for t in rs if "十五五" in t]   # inside a plan's name: not a period
 
 
 def test_durations_sets_and_offsets():

@@ -46,6 +46,8 @@ def add_parser(sub) -> None:
     p = sub.add_parser("dates", help="agreement of the date normaliser with JioNLP's time cases")
     p.add_argument("--shared", default="../shared", help="path of the shared data folder")
     p.add_argument("--show-misses", action="store_true", help="list every applicable case that disagrees")
+    p.add_argument("--speed", type=int, default=3, metavar="N",
+                   help="also time the stage on the first N government reports in ../shared (0: skip)")
     p.set_defaults(func=main)
 
 
@@ -222,5 +224,32 @@ def main(args) -> int:
         lines.append(f"{name}: {agree}/{total} applicable cases agree ({pct:.1f}%); not applicable: {na}; "
                      f"{time.perf_counter() - t0:.2f}s")
         lines.extend(detail)
+    if args.speed > 0:
+        lines.append(speed(Path(args.shared) / "data" / "gov_reports_2025", args.speed))
     print("\n".join(lines))
     return 0
+
+
+def speed(folder: Path, n: int) -> str:
+    """Characters per second of the dates stage alone (ingest not timed) on real reports."""
+    from .. import ingest
+    from ..config import load_config
+    from ..dates import Normaliser, extract
+
+    files = sorted(folder.glob("*.pdf"))[:n]
+    if not files:
+        return f"speed: no PDFs in {folder}"
+    cfg = load_config()
+    norm = Normaliser(cfg)
+    chars = rows = 0
+    secs = 0.0
+    for f in files:
+        doc = ingest.load(str(f), cfg)
+        if doc.status != "ok":
+            continue
+        t0 = time.perf_counter()
+        rows += len(extract(doc, norm))
+        secs += time.perf_counter() - t0
+        chars += len(doc.text)
+    rate = chars / secs if secs else 0.0
+    return f"speed: {len(files)} government reports, {chars} chars, {rows} rows, {secs:.3f}s in the dates stage = {rate:,.0f} chars/s"
