@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import tables as _base_tables  # noqa: F401  (registers documents and blocks)
 from .registry import TABLES
 
 STATE = "_state"
