@@ -282,9 +282,13 @@ def _looks_like_name(name: str, lex: Lexicon) -> bool:
     sur = name[:2] if name[:2] in lex.surnames else name[:1]
     if sur not in lex.surnames or len(name) - len(sur) not in (1, 2):
         return False
-    tag = lex.tag(name)
-    # 钟南山 is also a mountain (ns) in jieba's dictionary; a common word (高级, 临床) is no name
-    return tag is None or tag.startswith(("nr", "ns", "nz"))
+    # 钟南山 is also a mountain (ns) in jieba's dictionary; a common word (高级, 临床) is no name,
+    # nor is a surname-like character before a common word (和 + 列席)
+    for part in (name, name[len(sur):]):
+        tag = lex.tag(part)
+        if tag is not None and not tag.startswith(("nr", "ns", "nz")) and len(part) > 1:
+            return False
+    return True
 
 
 def _name_before(text: str, end: int, starts: set[int], lex: Lexicon) -> tuple[int, int] | None:
