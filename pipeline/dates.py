@@ -96,6 +96,7 @@ class Lexicon:
     offsets: dict[tuple[str, str], tuple[str, str, str]]
     weekdays: dict[str, int]
     seasons: dict[str, tuple[str, int, int]]
+    short_year: dict[str, list[str]]
 
 
 @lru_cache(maxsize=1)
@@ -120,7 +121,10 @@ def lexicon() -> Lexicon:
     offsets = {(r[0], r[1]): (r[2], "" if r[3] == "-" else r[3], r[4]) for r in _rows("offsets.tsv")}
     weekdays = {r[0]: int(r[1]) for r in _rows("weekdays.tsv")}
     seasons = {r[0]: (r[1], int(r[2]), int(r[3])) for r in _rows("seasons.tsv")}
-    return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues, offsets, weekdays, seasons)
+    short = {}
+    for r in _rows("short_years.tsv"):
+        short[r[0]] = [w.replace("\\n", "\n") for w in r[1:]]
+    return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues, offsets, weekdays, seasons, short)
 
 
 # ---------------------------------------------------------------------------------------
@@ -227,11 +231,12 @@ def patterns() -> Patterns:
         (?P<pre>(?:{zh_pre}){SP})?
         (?:
             (?P<relp>{relp})
+          | (?P<dec4>(?:1[5-9]|20)\d0){SP}年代(?P<d4part>{era_parts})?
           | (?P<cent>上世纪|\d{{1,2}}世纪|[一二三四五六七八九十]{{1,3}}世纪)?{SP}
             (?P<dec>\d0|[一二三四五六七八九]十)年代(?P<dpart>{era_parts})?
           | (?P<centb>\d{{1,2}}|[一二三四五六七八九十]{{1,3}}){SP}世纪(?P<cpart>{era_parts})?
           | (?:(?P<ry>{rely})
-              |(?P<y>{Y4}|\d\d|{CNY}){SP}年(?![代龄级纪轻])(?:度)?
+              |(?P<y>{Y4}|\d\d|{CNY}){SP}年(?![龄级纪轻])(?:度)?
               |(?P<yb>{Y4})(?={SP}(?:上半年|下半年|年度|第?[一二三四1-4]季度|[Qq][1-4])))?
             {SP}
             (?:
@@ -527,7 +532,7 @@ class Normaliser:
         lx = self.lx
         for m in self.pt.zh.finditer(text):
             g = m.groupdict()
-            core = [k for k in ("relp", "dec", "centb", "ry", "y", "yb", "rm", "m", "fest", "rq", "q", "q1", "qq",
+            core = [k for k in ("relp", "dec", "dec4", "centb", "ry", "y", "yb", "rm", "m", "fest", "rq", "q", "q1", "qq",
                                 "qsp", "msp", "rd", "d", "dn", "wk", "rw", "wd", "mo", "m1", "season") if g[k]]
             if not core and not (g["part"] and g["part"][0] in "年月上下"):
                 continue
@@ -537,6 +542,10 @@ class Normaliser:
             men = Mention(start, m.end())
             if g["relp"]:
                 men.rel = lx.relative[g["relp"]]
+            elif g["dec4"]:
+                men.decade = int(g["dec4"]) // 10
+                if g["d4part"]:
+                    self._part(men, g["d4part"], "decade")
             elif g["dec"] or g["centb"]:
                 if g["centb"]:
                     c = cn_int(g["centb"])
@@ -559,9 +568,13 @@ class Normaliser:
                     if men.year is None:
                         continue
                     # bare 15年 / 三十年 is more often a duration: a two-digit Arabic year needs a month or part
+                    after = text[m.end("y"):m.end("y") + 3].lstrip(" ")
+                    if after.startswith("年代") and ys.endswith("0"):
+                        continue   # 1990年代 / 80年代 are decades (the decade pattern), not years
                     if len(ys) == 2 and ys.isdigit() and not (g["m"] or g["part"] or g["q"] or g["qq"] or g["msp"]
                                                               or g["qsp"] or g["wk"] or g["mo"] or g["m1"]):
-                        continue
+                        if not self._short_year(text, m.start("y"), m.end()):
+                            continue
                     if len(ys) == 2 and not ys.isdigit() and ys[0] == ys[1] == "一":
                         continue
                 elif g["yb"]:
@@ -654,6 +667,18 @@ class Normaliser:
             if not self._qualify(men, g["pre"], g["post"], text, m.end()):
                 men.end = m.start("post")
             yield men
+
+    def _short_year(self, text: str, start: int, end: int) -> bool:
+        """21年业绩 is a year, 工作了22年， a duration: decided by the neighbours (short_years.tsv)."""
+        sy = self.lx.short_year
+        nxt = text[end:end + 1]
+        if not nxt or nxt in "".join(sy.get("not_follow_chars", [])):
+            return False
+        prev = text[start - 1:start] if start > 0 else "\n"
+        if prev in "".join(sy.get("lead_chars", [])) or prev.isspace():
+            return True
+        left = text[max(0, start - 4):start]
+        return any(left.endswith(w) for w in sy.get("lead", []))
 
     def _numeric(self, text: str):
         for m in self.pt.num.finditer(text):

@@ -123,6 +123,18 @@ def test_english_dates(text, span, value, mod, end):
     assert (r.value, r.mod, r.end_date) == (value, mod, end)
 
 
+def test_a_two_digit_year_alone_is_a_year_only_where_a_year_can_stand():
+    rs = rows("（688556.SH）：21年业绩预告超预期，预计23年营收增长；董事长从业22年，历时15年建成。")
+    got = {(r.text, r.value, r.type) for r in rs}
+    assert ("21年", "2021", "date") in got and ("23年", "2023", "date") in got
+    assert ("22年", "P22Y", "duration") in got and ("15年", "P15Y", "duration") in got
+
+
+def test_decades_written_with_four_digits():
+    r = rows("1990年代末期，产业转移加快。")[0]
+    assert (r.text, r.value, r.start_date, r.end_date) == ("1990年代末期", "199", "1997-01-01", "1999-12-31")
+
+
 def test_english_month_words_that_are_verbs_are_not_dates():
     assert rows("We may see growth and the army will march on.") == []
 
