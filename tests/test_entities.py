@@ -112,6 +112,10 @@ def test_longer_span_wins_titles_first():
     out = resolve([Cand(0, 2, "GPE", "gazetteer", 5), Cand(0, 8, "ORG", "rule", 3),
                    Cand(6, 10, "ORG", "model", 1), Cand(9, 12, "WORK_OF_ART", "rule", 9)])
     assert [(c.start, c.end, c.label) for c in out] == [(0, 8, "ORG"), (9, 12, "WORK_OF_ART")]
+    # the model may take over a place name inside its longer name, not a rule's name
+    out = resolve([Cand(0, 2, "GPE", "gazetteer", 5), Cand(0, 5, "ORG", "model", 1),
+                   Cand(6, 9, "ORG", "rule", 3), Cand(6, 12, "ORG", "model", 1)])
+    assert [(c.start, c.end, c.source) for c in out] == [(0, 5, "model"), (6, 9, "rule")]
 
 
 def test_gazetteer_feeds_jieba():

@@ -4,8 +4,10 @@ Sources, merged into one non-overlapping set per document:
   * the trained Chinese model (pipeline.entities.model, labels PER/LOC/ORG mapped to OntoNotes),
   * rules and a gazetteer read from pipeline/data/entities/ (see rules.py),
   * en_core_web_sm on English runs of useful length (english.py).
-Precedence: 《》 titles first; then the longer span (a long name holding a place name is one
-entity); between equal spans gazetteer > quoted name > person rule > suffix rule > model. Alias linking (aliases.py) then
+Precedence: 《》 titles first; then rules and gazetteer, the longer span first (a long name
+holding a place name is one entity), between equal spans gazetteer > quoted name > person
+rule > suffix rule; then the model's spans where they overlap nothing chosen, or only
+gazetteer place names inside a longer model name. Alias linking (aliases.py) then
 gives every mention its `canonical` and fills table `aliases`.
 """
 from __future__ import annotations
@@ -53,13 +55,28 @@ def map_model_label(label: str, name: str, lex: Lexicon) -> str | None:
 
 
 def resolve(cands: list[Cand]) -> list[Cand]:
-    """No overlaps: titles first, then longer spans, then the higher `prio` (see module doc)."""
+    """No overlaps. 《》 titles first; then rules and gazetteer, longer spans first (between equal
+    spans the higher `prio`); then the model fills what is left, and may take over only place
+    names from the gazetteer that lie inside its longer span (中国 inside 中国日报社)."""
     chosen: list[Cand] = []
-    order = sorted(cands, key=lambda c: (c.prio < 9, -(c.end - c.start), -c.prio, c.start))
-    for c in order:
-        if c.end <= c.start or any(c.start < o.end and o.start < c.end for o in chosen):
+
+    def overlaps(c: Cand) -> list[Cand]:
+        return [o for o in chosen if c.start < o.end and o.start < c.end]
+
+    known = [c for c in cands if c.source != "model"]
+    for c in sorted(known, key=lambda c: (c.prio < 9, -(c.end - c.start), -c.prio, c.start)):
+        if c.end > c.start and not overlaps(c):
+            chosen.append(c)
+    for c in sorted((c for c in cands if c.source == "model"), key=lambda c: (-(c.end - c.start), c.start)):
+        if c.end <= c.start:
             continue
-        chosen.append(c)
+        hit = overlaps(c)
+        if hit and all(o.source == "gazetteer" and o.label in ("GPE", "LOC") and c.start <= o.start
+                       and o.end <= c.end and (o.end - o.start) < (c.end - c.start) for o in hit):
+            chosen = [o for o in chosen if o not in hit]
+            hit = []
+        if not hit:
+            chosen.append(c)
     return sorted(chosen, key=lambda c: c.start)
 
 
