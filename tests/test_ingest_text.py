@@ -189,6 +189,28 @@ def test_english_hyphenation_and_markers() -> None:
     assert all(b.lang == "en" for b in doc.blocks)
 
 
+RAGGED = """Scientists shared genome sequences within days of the first reports.
+The data went to public archives at once. Journals opened their
+papers on the virus to every reader, and preprint servers grew fast.
+Many labs posted their protocols online within the first week.
+Nevertheless, teams met by video to compare their results every
+week that spring, and this went on for many months in a row.
+A second paragraph starts on a line of its own after a full stop, as
+the first word of this line would have fit on the line before it.
+Keywords: knowledge sharing; COVID-19; open science
+"""
+
+
+def test_ragged_english_paragraphs_and_keywords() -> None:
+    """A sentence ending near the right margin does not end the paragraph; one that leaves room does."""
+    doc = ingest(RAGGED)
+    body = [b.text for b in doc.blocks if b.role == "body"]
+    assert len(body) == 2
+    assert "within the first week. Nevertheless, teams" in body[0]
+    assert body[1].startswith("A second paragraph")
+    assert doc.blocks[0].role == "keywords" and doc.blocks[0].text.startswith("Keywords: knowledge")
+
+
 PAGES = ("2025年政府工作报告\n"
          "全省上下牢记嘱托，全力克服需求不足、预期转弱等多重困难挑战，负重前\n"
          "行，真抓实干，经济运行总体平稳，社会大局保持稳定，振兴发展取得新\n"

@@ -317,6 +317,13 @@ def paragraphs(lines: list[Line], body: list[Line], cues: Cues, wrapped: bool, b
         page_ref[pg] = _quantile([w for ln, w in zip(body, widths) if ln.page == pg and w >= 3], p["ref_quantile"])
     all_ref = _quantile([w for w in widths if w >= 3], p["ref_quantile"])
 
+    page_col = {pg: _quantile([w for ln, w in zip(body, widths) if ln.page == pg], 0.95) for pg in page_ref}
+
+    def col_at(k: int) -> float:
+        """The full width of the column (for ragged-right text): its longest lines."""
+        seg = widths[max(0, k - win):k + win + 1]
+        return max(_quantile(seg, 0.95), page_col.get(body[k].page, 0.0))
+
     def ref_at(k: int) -> float:
         """The column width around line k: the page's, unless the lines nearby are wider."""
         seg = [w for w in widths[max(0, k - win):k + win + 1] if w >= 3]
@@ -343,6 +350,13 @@ def paragraphs(lines: list[Line], body: list[Line], cues: Cues, wrapped: bool, b
             # a heading wraps onto one more line only when that line is its short tail
             brk = not (len(cur.lines) == 1 and prev.width >= p["full_ratio"] * ref
                        and ln.width < p["full_ratio"] * ref and not SENTENCE_PUNCT.search(ln.text))
+        elif not _mostly_cjk(prev.text) and not _mostly_cjk(ln.text):
+            # ragged-right Latin text: the author broke the line if the next word would have fit
+            col = col_at(k - 1)
+            word = ln.text.split(maxsplit=1)[0]
+            fits = prev.width + repair.char_width(" ") + repair.width(word) <= col
+            t = prev.text.rstrip(CLOSERS)
+            brk = fits and (t[-1:] in TERMINAL + ".:" or prev.width < p["short_ratio"] * ref)
         else:
             brk = _ends(prev.text, prev.width, ref, p["short_ratio"], p["end_ratio"])
             ended = prev.text.rstrip(CLOSERS)[-1:] in TERMINAL
