@@ -243,3 +243,11 @@ def test_gold_show_prints_offsets_pages_and_occurrences(tmp_path, capsys):
     assert cli(["gold", "show", DOC_ID, "--pred", str(tmp_path / "run"), "--find", "5.2%"]) == 0
     out = capsys.readouterr().out
     assert "'5.2%': 2 occurrence(s)" in out and f"#2 {at('5.2%', 2)[0]}-{at('5.2%', 2)[1]} p2" in out
+
+
+def test_unknown_entity_label_is_a_warning(tmp_path):
+    write_run(tmp_path / "run")
+    g = gold_doc()
+    g["entities"][0]["label"] = "ORGG"
+    gs = load_gold(_gold_dir(tmp_path, g), texts_from_pred(tmp_path / "run"))
+    assert gs.docs and any("ORGG" in w for w in gs.warnings)

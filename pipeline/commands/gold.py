@@ -202,8 +202,8 @@ def compare(args) -> int:
 
 
 def check(args) -> int:
-    from ..evaluate.gold import (GoldError, check_offsets, gold_files, match_text, parse_gold, read_gold_json,
-                                 text_from_source, texts_from_pred)
+    from ..evaluate.gold import (GoldError, check_offsets, gold_files, label_warnings, match_text, parse_gold,
+                                 read_gold_json, text_from_source, texts_from_pred)
     texts = texts_from_pred(args.pred) if args.pred else {}
     dirs = _source_dirs(args)
     bad = 0
@@ -220,6 +220,7 @@ def check(args) -> int:
                     raise GoldError(str(f), [f"source {gold.source_name} not found (give --pred or --sources)"])
                 doc = text_from_source(path)
             errors, warnings = check_offsets(gold, doc.text)
+            warnings += label_warnings(gold)
             if errors:
                 raise GoldError(str(f), errors)
         except (GoldError, ValueError) as exc:

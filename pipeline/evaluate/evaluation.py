@@ -17,7 +17,8 @@ from .gold import DocText, GoldDoc, GoldSet, TableError, load_gold, read_table, 
 from .scoring import (LABEL_FIELD, _blank, SPAN_KINDS, VALUE_FIELDS, VIEWS, DocResult, FactResult, Span,
                       lang_of, norm_str, same_field, score_docs, score_facts)
 
-DEFAULT_LABEL = {"entities": "(none)", "dates": "date", "numbers": "number"}
+# The label of a span whose gold or prediction gives none (and of every span when gold has no labels).
+DEFAULT_LABEL = {"entities": "(NONE)", "dates": "DATE", "numbers": "NUMBER"}
 ATTRS = {"entities": ("canonical",), "dates": ("value", "mod"), "numbers": ("value", "unit", "approx")}
 FACT_COLS = ("subject", "subject_canonical", "metric", "metric_canonical", "value", "unit", "approx",
              "change", "date_value", "evidence", "number_id", "fact_id")

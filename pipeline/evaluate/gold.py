@@ -292,6 +292,15 @@ def _find_all(text: str, needle: str) -> Iterable[int]:
         i = text.find(needle, i + 1)
 
 
+def label_warnings(gold: GoldDoc) -> list[str]:
+    """Entity labels outside the label set of GUIDELINES.md: most often a typo."""
+    from .importers import label_policy
+    known = set(label_policy()["entities"])
+    odd = sorted({r["label"] for r in gold.items.get("entities", []) if str(r["label"]).upper() not in known})
+    return [f"{gold.path}: entity label(s) {', '.join(odd)} are not in the label set "
+            "(pipeline/data/evaluate/labels.json)"] if odd else []
+
+
 def gold_files(path: str | Path) -> list[Path]:
     p = Path(path)
     if p.is_dir():
@@ -339,7 +348,7 @@ def load_gold(path: str | Path, texts: dict[str, DocText]) -> GoldSet:
         if errs:
             errors.append(str(GoldError(str(f), errs)))
             continue
-        warnings.extend(warns)
+        warnings.extend(warns + label_warnings(gold))
         docs.append((gold, doc))
     return GoldSet(docs, errors, warnings)
 
