@@ -97,6 +97,7 @@ class Lexicon:
     weekdays: dict[str, int]
     seasons: dict[str, tuple[str, int, int]]
     short_year: dict[str, list[str]]
+    year_spans: dict[str, tuple[int, int, str]]
 
 
 @lru_cache(maxsize=1)
@@ -124,7 +125,9 @@ def lexicon() -> Lexicon:
     short = {}
     for r in _rows("short_years.tsv"):
         short[r[0]] = [w.replace("\\n", "\n") for w in r[1:]]
-    return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues, offsets, weekdays, seasons, short)
+    spans = {r[0]: (int(r[1]), int(r[2]), r[3]) for r in _rows("year_spans.tsv")}
+    return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues, offsets, weekdays, seasons, short,
+                   spans)
 
 
 # ---------------------------------------------------------------------------------------
@@ -214,6 +217,7 @@ def patterns() -> Patterns:
     reld = _alt([w for w, v in rel.items() if v[0] == "day"])
     relp = _alt([w for w, v in rel.items() if v[0] == "period"])
     relw = _alt([w for w, v in rel.items() if v[0] == "week"])
+    ysp = _alt(list(lx.year_spans))
     wdays = _alt([w for w in lx.weekdays if not w.isascii()])
     seasons = _alt([w for w in lx.seasons if not w.isascii()])
     zh_parts = _alt([w for (w, u) in lx.parts if not w.isascii() and u in ("year", "month", "quarter")])
@@ -230,7 +234,8 @@ def patterns() -> Patterns:
         (?=[{first}])
         (?P<pre>(?:{zh_pre}){SP})?
         (?:
-            (?P<relp>{relp})
+            (?P<ysp>{ysp})
+          | (?P<relp>{relp})
           | (?P<dec4>(?:1[5-9]|20)\d0){SP}年代(?P<d4part>{era_parts})?
           | (?P<cent>上世纪|\d{{1,2}}世纪|[一二三四五六七八九十]{{1,3}}世纪)?{SP}
             (?P<dec>\d0|[一二三四五六七八九]十)年代(?P<dpart>{era_parts})?
@@ -532,7 +537,7 @@ class Normaliser:
         lx = self.lx
         for m in self.pt.zh.finditer(text):
             g = m.groupdict()
-            core = [k for k in ("relp", "dec", "dec4", "centb", "ry", "y", "yb", "rm", "m", "fest", "rq", "q", "q1", "qq",
+            core = [k for k in ("ysp", "relp", "dec", "dec4", "centb", "ry", "y", "yb", "rm", "m", "fest", "rq", "q", "q1", "qq",
                                 "qsp", "msp", "rd", "d", "dn", "wk", "rw", "wd", "mo", "m1", "season") if g[k]]
             if not core and not (g["part"] and g["part"][0] in "年月上下"):
                 continue
@@ -540,7 +545,11 @@ class Normaliser:
             while text[start] in " \u3000":
                 start += 1
             men = Mention(start, m.end())
-            if g["relp"]:
+            if g["ysp"]:
+                a, b, reading = lx.year_spans[g["ysp"]]
+                men.type, men.value = "duration", f"P{b - a + 1}Y"
+                men.offset = (float(a), "Y", "years:%d" % b, reading)
+            elif g["relp"]:
                 men.rel = lx.relative[g["relp"]]
             elif g["dec4"]:
                 men.decade = int(g["dec4"]) // 10
@@ -945,6 +954,9 @@ class Normaliser:
         sign = -1 if kind in ("ago", "since", "past") else 1
         gran, shifted = _shift(b, sign * n, unit)
         ps, pe = _period(shifted, gran)
+        if kind.startswith("years:"):   # 今明两年: calendar years by offset from the anchor's year
+            last_off = int(kind.split(":")[1])
+            return men.value, "duration", dt.date(by + int(n), 1, 1).isoformat(), dt.date(by + last_off, 12, 31).isoformat(), src
         if kind in ("ago", "later"):
             return _period_value(shifted, gran), "date", ps.isoformat(), pe.isoformat(), src
         if kind == "since":
