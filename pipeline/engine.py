@@ -145,6 +145,13 @@ def file_hash(path: str) -> str:
         return ""
 
 
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
 # Parts of the package that do not change what a run writes.
 _NOT_OUTPUT = {"bench", "commands", "evaluate", "__pycache__", "cli.py", "__main__.py"}
 
@@ -468,6 +475,9 @@ def run(inputs: list[str], out: str | Path, cfg: dict[str, Any], jobs: int = 1, 
             todo = [(f, hashes[f]) for f in files if f not in fresh
                     and (force or _due(state.get(f), hashes[f], key, retries))]
             force = False
+            # Largest first, so the last documents to finish are short ones and no worker
+            # idles while another chews on a long report (the store's order is fixed anyway).
+            todo.sort(key=lambda t: (-_size(t[0]), t[0]))
             if not todo:
                 break
             if not _process_all(todo, store, key, cfg, jobs, timeout, engine, scheduler, report,

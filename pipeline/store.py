@@ -59,6 +59,10 @@ def table_spec(name: str) -> dict[str, Any]:
     return {"columns": cols, "order": order}
 
 
+def _lit(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -82,7 +86,7 @@ class Store:
         self.out.mkdir(parents=True, exist_ok=True)
         self.path = self.out / "pipeline.duckdb"
         try:
-            self.con = duckdb.connect(str(self.path))
+            self.con = duckdb.connect(str(self.path), config={"memory_limit": "512MB"})
         except duckdb.Error as exc:
             msg = " ".join(str(exc).split())
             if "lock" in msg.lower():
@@ -238,11 +242,15 @@ class Store:
     def tables(self) -> list[str]:
         return sorted(self.specs)
 
-    def read(self, name: str) -> pd.DataFrame:
+    def _ordered(self, name: str) -> str:
         spec = self._spec(name)
         names = [c for c, _ in spec["columns"]]
         keys = spec["order"] + [c for c in names if c not in spec["order"]]
-        return self.con.execute(f"SELECT * FROM {_q(name)} ORDER BY {', '.join(_q(c) for c in keys)}").df()
+        return f"SELECT * FROM {_q(name)} ORDER BY {', '.join(_q(c) for c in keys)}"
+
+    def read(self, name: str) -> pd.DataFrame:
+        """A table in its export order."""
+        return self.con.execute(self._ordered(name)).df()
 
     def exports_current(self) -> bool:
         """True when the export files exist and were written after the last change."""
@@ -255,17 +263,18 @@ class Store:
         return all((self.out / f"{n}.{ext}").is_file() for n in self.tables() for ext in ("csv", "parquet"))
 
     def export(self) -> list[Path]:
-        """Write DIR/<table>.csv and .parquet for every table, atomically, rows in a fixed order."""
+        """Write DIR/<table>.csv and .parquet for every table, atomically, rows in a fixed order.
+
+        DuckDB writes them itself (COPY of the ordered query), streaming: memory does not
+        grow with the size of the tables.
+        """
         written = []
         for name in self.tables():
-            df = self.read(name)
-            for ext in ("csv", "parquet"):
+            query = self._ordered(name)
+            for ext, fmt in (("csv", "FORMAT csv, HEADER true"), ("parquet", "FORMAT parquet")):
                 final = self.out / f"{name}.{ext}"
                 tmp = self.out / f".{name}.{ext}.tmp"
-                if ext == "csv":
-                    df.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
-                else:
-                    df.to_parquet(tmp, index=False)
+                self.con.execute(f"COPY ({query}) TO '{_lit(tmp)}' ({fmt})")
                 os.replace(tmp, final)
                 written.append(final)
         tmp = self.out / (EXPORT_MARK + ".tmp")
