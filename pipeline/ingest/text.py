@@ -19,8 +19,12 @@ characters alone allow, in this order:
 6. abstracts dropped into the body are moved before it, where a reader expects them.
 
 What plain text cannot give back: two columns interleaved line by line (there is no x
-position to separate them), a footnote whose label is lost, superscripts that were
-extracted as ordinary digits with a space before them.
+position to separate them; pdfminer's text of a two-column page is like that); a paragraph
+end on a full line that closes a sentence when the next line shows no indent; spaces a
+justified PDF line put between Han characters (`论 文`), since `主席 嘎玛泽登` shows a real
+one; a marker whose footnote is missing or whose label was extracted with a space before
+it (`篇 1，`); an abstract of another article that shared the page (kept as `abstract`).
+Without form feeds every note is on page 1, so markers link by order only.
 """
 from __future__ import annotations
 
