@@ -251,3 +251,25 @@ def test_unknown_entity_label_is_a_warning(tmp_path):
     g["entities"][0]["label"] = "ORGG"
     gs = load_gold(_gold_dir(tmp_path, g), texts_from_pred(tmp_path / "run"))
     assert gs.docs and any("ORGG" in w for w in gs.warnings)
+
+
+def test_tasks_round_trip_through_label_studio(tmp_path, capsys):
+    """Tasks per page go out, the annotator labels one span on page 2, the import lands it at the right offset."""
+    write_run(tmp_path / "run")
+    tasks = tmp_path / "tasks.json"
+    assert cli(["gold", "tasks", "case.txt", "--pred", str(tmp_path / "run"), "--format", "labelstudio",
+                "--pages", "1-2", "-o", str(tasks)]) == 0
+    data = json.loads(tasks.read_text("utf-8"))
+    assert len(data) == 2 and data[1]["data"]["text"] == BLOCKS[2]
+    assert '<Label value="ORG"/>' in (tmp_path / "tasks.config.xml").read_text("utf-8")
+    k = BLOCKS[2].index("国家卫生健康委员会")
+    data[1]["annotations"] = [{"result": [_ls_region("r", k, k + 9, "国家卫生健康委员会", "ORG")]}]
+    tasks.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    out = tmp_path / "g.json"
+    src = tmp_path / "case.txt"
+    src.write_text("x", "utf-8")  # the source's bytes give the sha256; the text comes from the run
+    assert cli(["gold", "import", str(tasks), "--format", "labelstudio", "--pred", str(tmp_path / "run"),
+                "--source", str(src), "-o", str(out)]) == 0
+    gold = json.loads(out.read_text("utf-8"))
+    assert gold["entities"] == [{"start": at("国家卫生健康委员会")[0], "end": at("国家卫生健康委员会")[1],
+                                 "text": "国家卫生健康委员会", "label": "ORG"}]

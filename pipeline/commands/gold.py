@@ -1,9 +1,10 @@
-"""`pipeline gold show|anchor|check|import`: the curator's tools for the gold set.
+"""`pipeline gold show|anchor|check|compare|tasks|import`: the curator's tools for the gold set.
 
     show    print a document's clean text with offsets (or find a string in it)
     anchor  turn a draft written by span text into a gold file with offsets and hashes
     check   validate gold files against their text (every span, with where it moved)
     compare agreement between two curation passes, and every difference
+    tasks   the text as tasks for Label Studio or doccano (and a Label Studio config)
     import  a Label Studio or doccano export into a gold file
 
 None of these reads predicted spans: gold is written from the text alone.
@@ -54,6 +55,14 @@ def add_parser(sub) -> None:
     m.add_argument("--sources", metavar="DIR", action="append", default=[], help="folders holding the source files")
     m.add_argument("--out", metavar="DIR", help="write eval.json, errors.csv (the differences) and index.html here")
     m.set_defaults(func=compare)
+
+    t = gsub.add_parser("tasks", help="tasks (and a Label Studio config) to curate a document in an annotation tool")
+    t.add_argument("doc", nargs="?", metavar="SOURCE")
+    text_args(t)
+    t.add_argument("--format", required=True, choices=("labelstudio", "doccano"))
+    t.add_argument("--pages", metavar="1-2", help="only these pages (one task per page)")
+    t.add_argument("-o", "--output", required=True, metavar="TASKS.json")
+    t.set_defaults(func=tasks)
 
     i = gsub.add_parser("import", help="a Label Studio or doccano export -> a gold file")
     i.add_argument("export", metavar="EXPORT.json")
@@ -233,6 +242,31 @@ def check(args) -> int:
         n = sum(len(gold.items[k]) for k in gold.kinds)
         print(f"ok   {f}: {n} spans" + "".join(f"\n  warning: {w}" for w in warnings))
     return 1 if bad else 0
+
+
+def tasks(args) -> int:
+    from ..evaluate.anchor import AnchorError, parse_pages
+    from ..evaluate.importers import labelstudio_config, make_tasks
+    try:
+        doc, _ = _doc(args, args.doc or args.source)
+    except (AnchorError, ValueError, FileNotFoundError) as exc:
+        return _err(str(exc))
+    if args.pages:
+        pieces = [doc.text[lo:hi] for p in parse_pages(args.pages) for lo, hi in doc.page_ranges([p])]
+    else:
+        pieces = [doc.text]
+    pieces = [p for p in pieces if p.strip()]
+    if not pieces:
+        return _err("no text on those pages")
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(make_tasks(pieces, args.format), "utf-8")
+    print(f"wrote {out}: {len(pieces)} task(s)")
+    if args.format == "labelstudio":
+        cfg = out.with_suffix(".config.xml")
+        cfg.write_text(labelstudio_config(), "utf-8")
+        print(f"wrote {cfg}: the labelling config (Labels + a per-region TextArea for values)")
+    return 0
 
 
 def import_cmd(args) -> int:

@@ -192,3 +192,27 @@ def import_export(path: str | Path, fmt: str, doc_text: str, source_name: str, s
                 merged.append([s, e])
         out["scope"] = merged
     return out
+
+
+# -- the other way: tasks for the annotation tools --------------------------------------------
+def tool_labels() -> list[str]:
+    """The labels an annotator picks from: entity types, then date and number types."""
+    policy = label_policy()
+    return policy["entities"] + ["DATE", "DURATION", "SET", "NUMBER"]
+
+
+def labelstudio_config() -> str:
+    """A Label Studio labelling config whose exports `import_export` reads back."""
+    labels = "\n".join(f'    <Label value="{x}"/>' for x in tool_labels())
+    return ("<View>\n  <Labels name=\"label\" toName=\"text\">\n" + labels + "\n  </Labels>\n"
+            "  <Text name=\"text\" value=\"$text\"/>\n"
+            "  <TextArea name=\"norm\" toName=\"text\" perRegion=\"true\" editable=\"true\"\n"
+            "            placeholder=\"value (2020-11, 11320000) or value=5.2; unit=%; approx=about; mod=END\"/>\n"
+            "</View>\n")
+
+
+def make_tasks(pieces: list[str], fmt: str) -> str:
+    """One task per piece of clean text (a page range), as the tool imports them."""
+    if fmt == "labelstudio":
+        return json.dumps([{"data": {"text": p}} for p in pieces], ensure_ascii=False, indent=1)
+    return "\n".join(json.dumps({"text": p, "label": []}, ensure_ascii=False) for p in pieces) + "\n"
