@@ -351,3 +351,27 @@ def test_subject_of_several_things():
     assert not names_match(both, None, "新型冠状病毒国家科技资源服务系统", None)  # one of two is not the subject
     assert names_match(both, ["p1", "p2"], "这两个平台", "p2;p1")
     assert names_match("北京市", None, "全市（北京市）", None) and not names_match("北京市", None, "", None)
+
+
+# -- invariants on arbitrary (also nested and crossing) annotations ---------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_spans = st.lists(st.tuples(st.integers(0, 40), st.integers(1, 8), st.sampled_from("AB")), max_size=10)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_spans, _spans)
+def test_scorer_invariants(g, p):
+    gold = [Span("d", s, s + n, "x", lab) for s, n, lab in g]
+    pred = [Span("d", s, s + n, "x", lab) for s, n, lab in p]
+    scores, _ = score_docs("entities", [("d", gold, pred)])
+    for view in ("strict", "exact", "partial", "type"):
+        b = scores[view]
+        assert b["correct"] + b["incorrect"] + b["partial"] + b["missed"] == len(gold)
+        assert b["correct"] + b["incorrect"] + b["partial"] + b["spurious"] == len(pred)
+        assert 0 <= b["precision"] <= 1 and 0 <= b["recall"] <= 1
+    for m in ("precision", "recall"):
+        assert scores["strict"][m] <= scores["exact"][m] <= scores["partial"][m]
+        assert scores["strict"][m] <= scores["type"][m]
+    same, _ = score_docs("entities", [("d", gold, list(gold))])
+    assert all(same[v]["f1"] == 1.0 for v in ("strict", "exact", "partial", "type"))
