@@ -165,3 +165,38 @@ def test_generic_phrases_are_not_organisations():
               "河北省政府和长白山获得联合国教科文组织认可。")
     orgs = {e.text for e in doc.tables["entities"] if e.label == "ORG"}
     assert orgs == {"河北省政府", "联合国教科文组织"}, orgs
+
+
+class FakeNer:
+    """Stands in for the trained model: returns the spans it is given for each sentence."""
+
+    def __init__(self, spans):
+        self.spans = spans
+
+    def predict(self, texts):
+        return [[(s, e, lab) for s, e, lab, t in self.spans if t == text] for text in texts]
+
+
+def test_model_spans_are_mapped_merged_and_linked():
+    from pipeline.entities import ZhModel
+
+    sent = "湖州市卫健委主任张三在钱塘江边会见了国际能源署（IEA）代表。"
+
+    def at(name, label):
+        i = sent.index(name)
+        return (i, i + len(name), label, sent)
+
+    model = ZhModel(False)
+    model.ner = FakeNer([at("湖州市", "LOC"), at("张三", "PER"), at("钱塘江", "LOC"), at("国际能源署", "ORG")])
+    doc = run(sent, model=model)
+    got = {(e.text, e.label, e.source) for e in doc.tables["entities"]}
+    assert {("张三", "PERSON", "model"), ("钱塘江", "LOC", "model"), ("国际能源署", "ORG", "model")} <= got
+    assert ("湖州市卫健委", "ORG", "rule") in got          # the rule's longer name holds the place
+    assert canon(doc, "IEA") == canon(doc, "国际能源署")
+    model.ner = FakeNer([(0, 3, "LOC", "湖州市今天下雨。")])
+    doc = run("湖州市今天下雨。", model=model)
+    assert ("湖州市", "GPE", "model") in ents_src(doc)
+
+
+def ents_src(doc):
+    return {(e.text, e.label, e.source) for e in doc.tables["entities"]}
