@@ -93,6 +93,7 @@ class Lexicon:
     plans: dict[str, tuple[int, int]]
     durations: dict[str, str]
     doc_cues: list[str]
+    doc_cues_not: list[str]
     offsets: dict[tuple[str, str], tuple[str, str, str]]
     weekdays: dict[str, int]
     seasons: dict[str, tuple[str, int, int]]
@@ -118,7 +119,8 @@ def lexicon() -> Lexicon:
         fest[r[0]] = (int(mm), int(dd))
     plans = {r[0]: (int(r[1]), int(r[2])) for r in _rows("plans.tsv")}
     durs = {r[0]: r[1] for r in _rows("durations.tsv")}
-    cues = [r[0] for r in _rows("doc_date_cues.tsv")]
+    cues = [r[1] for r in _rows("doc_date_cues.tsv") if r[0] == "cue"]
+    cues_not = [r[1] for r in _rows("doc_date_cues.tsv") if r[0] == "not"]
     offsets = {(r[0], r[1]): (r[2], "" if r[3] == "-" else r[3], r[4]) for r in _rows("offsets.tsv")}
     weekdays = {r[0]: int(r[1]) for r in _rows("weekdays.tsv")}
     seasons = {r[0]: (r[1], int(r[2]), int(r[3])) for r in _rows("seasons.tsv")}
@@ -126,7 +128,7 @@ def lexicon() -> Lexicon:
     for r in _rows("short_years.tsv"):
         short[r[0]] = [w.replace("\\n", "\n") for w in r[1:]]
     spans = {r[0]: (int(r[1]), int(r[2]), r[3]) for r in _rows("year_spans.tsv")}
-    return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues, offsets, weekdays, seasons, short,
+    return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues, cues_not, offsets, weekdays, seasons, short,
                    spans)
 
 
@@ -340,7 +342,8 @@ def patterns() -> Patterns:
       | \b[vV](?:er(?:sion)?\.?\s*)?\d+(?:\.\d+)+\b
       | \d{9,}
     """, re.X | re.A)
-    cue = re.compile(r"(?:" + _alt(lx.doc_cues) + r")\s*[:：]?\s*$", re.I)
+    cue = re.compile(r"(?<!" + r")(?<!".join(re.escape(w + sp) for w in lx.doc_cues_not for sp in ("", " ")) + r")(?:"
+                     + _alt(lx.doc_cues) + r")\s*[:：]?\s*$")
     conn = r"[ ]?(?:至|到|[-－~～—–]+)[ ]?"
     range_left = re.compile(rf"(?<![0-9A-Za-z._/])((?:1[5-9]|20)\d\d){conn}$")
     range_right = re.compile(rf"{conn}((?:1[5-9]|20)\d\d)(?![0-9年.\-/%])")
@@ -814,10 +817,11 @@ class Normaliser:
 
     # -- anchoring ----------------------------------------------------------------------
     def document_date(self, doc: Document, mentions: list[Mention]) -> tuple[dt.date | None, str]:
-        """The document's own date: a cue-labelled or header date in the text, else metadata."""
+        """The document's own date: a cue-labelled or header date in the text, else metadata.
+        Footnotes never give it (their dates are sources' dates)."""
         text = doc.text
         for men in mentions:
-            if men.type != "date" or men.year is None or men.month is None:
+            if men.type != "date" or men.year is None or men.month is None or doc.role_at(men.start) == "footnote":
                 continue
             left = text[max(0, men.start - self.cue_window):men.start]
             if self.pt.cue.search(left):
@@ -827,8 +831,10 @@ class Normaliser:
             if len(b.text.strip()) > self.header_max_chars:
                 continue
             for men in mentions:   # a dated header line (——2025年1月18日在…会议上)
+                left = text[max(b.start, men.start - self.cue_window):men.start]
                 if (b.start <= men.start < b.end and men.year and men.month and men.day
-                        and men.type == "date" and not men.mods):
+                        and men.type == "date" and not men.mods
+                        and not any(w in left for w in self.lx.doc_cues_not)):
                     return dt.date(men.year, men.month, men.day or 1), "document"
         for key in ("pdf_date", "date"):
             d = _parse_anchor_date(doc.meta.get(key))

@@ -53,6 +53,12 @@ def test_a_received_date_in_the_text_is_the_documents_own_date():
     assert (rs["今年以来"].value, rs["今年以来"].anchor, rs["今年以来"].mod) == ("2021", "document", "START")
 
 
+def test_an_access_date_is_not_the_documents_date():
+    doc = make_doc(("body", "访问日期：2019-03-01。今年的数据显示增长。"))
+    r = by_text(rows(doc, ref_date="2024-05-01"))["今年"]
+    assert (r.value, r.anchor) == ("2024", "reference")
+
+
 def test_deictic_words_count_from_the_document_date_anaphoric_ones_from_the_last_date():
     rs = by_text(rows("2016年，该省遭遇洪水。当年损失较大。今年上半年，次年的重建仍在影响预算。", pdf_date="2023-02-01"))
     assert rs["当年"].value == "2016" and rs["当年"].anchor == "inherited"
