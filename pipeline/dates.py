@@ -1,30 +1,41 @@
 """Stage `dates`: every date, period and duration in the text, normalised and anchored.
 
 Analysts sort and filter by date, so each mention becomes a TIMEX3 value (2020, 2020-01-24,
-2020-H1, 2020-Q3, 2020-W05, P3Y) plus the ISO day interval it covers. Reports leave most
-dates partial (`1月24日`, `25日`, `截至11月底`); a partial date takes what it lacks from the
-document's own timeline, in this order, and `anchor` records which:
+2020-H1, 2020-Q3, 2020-W05, 2020-SU, 198 for the 1980s, P3Y) plus the ISO day interval it
+covers. Reports leave most dates partial (`1月24日`, `25日`, `截至11月底`); a partial date takes
+what it lacks from the document's own timeline, in this order, and `anchor` records which:
 
   explicit   the mention names its year itself
   inherited  from the nearest preceding date in reading order (body and footnotes keep
              separate chains: a footnote's access date never anchors the body)
-  document   from the document's own date (收稿日期/发布日期/a dated header line, else
-             doc.meta["pdf_date"] / doc.meta["date"])
+  document   from the document's own date: a cue-labelled date (收稿日期/发布日期, never
+             访问日期), a full day on a short line among the first blocks (——2025年1月18日在…
+             会议上), else doc.meta["pdf_date"] / doc.meta["date"]
   reference  from cfg["dates"]["ref_date"] (`pipeline run --ref-date`)
   unresolved none of these: the value keeps X for what is unknown (XXXX-01-24)
 
-Deictic words (今年 去年 明年 上年 本月) count from the time of writing, so they resolve
-against the document date, then the reference date, and only then the last date
-mentioned; anaphoric words (当年 同月 次年 同期 the same month) refer to the period under
-discussion, so they resolve against the last date mentioned first. 同期 / the same period
-is the last mentioned period one year earlier.
+Deictic words (今年 去年 明年 上年 本月 三年前 近三个月) count from the time of writing, so
+they resolve against the document date, then the reference date, and only then the last
+date mentioned; anaphoric words (当年 同月 次年 同期 两年后 the same month) refer to the
+period under discussion, so they resolve against the last date mentioned first. 同期 /
+the same period is the last mentioned period one year earlier. A relative word passes over
+an anchor that lacks the detail it needs (当日 after a bare 2021年 uses the document date).
 
 `mod` holds the qualifiers joined with "+", the part of the period first (START, MID, END)
 and the relation after it (AS_OF, START, BEFORE, AFTER, APPROX): 截至11月底 → "END+AS_OF",
-value 2020-11, interval 2020-11-25..2020-11-30 (月底 = the last days of the month, as in
-JioNLP). 上半年/下半年 are values (2020-H1), not mods. A compact range (2019年4月12-19日,
-1-9月) is one row whose value is the enclosing period and whose interval is the range.
-A five-year plan (“十四五”) is a duration P5Y with its calendar interval 2021–2025.
+value 2020-11, interval 2020-11-25..2020-11-30 (part-of-period windows as JioNLP: 月底 =
+25th–end, 年底 = Nov–Dec). 上半年/下半年 are values (2020-H1), not mods. A compact range
+(2019年4月12-19日, 1-9月) is one row whose value is the enclosing period and whose interval
+is the range; a spelled-out range (2017年8月11日至8月22日) is two rows.
+Durations (三年, 3个多月 → P3M APPROX) have no interval unless an offset word ties them to
+the anchor (三年前 → 2018; 近三个月 → a window ending at the anchor; 过去五年 → the five whole
+calendar years before the document's year). Sets (每年, 每季度) have type `set`.
+A five-year plan used as a period (“十四五”, 十四五期间) is a duration P5Y with its calendar
+interval; inside a plan's name (“十五五”规划) it is not a date.
+Not dates: anything inside a URL, DOI, e-mail, path, phone number or version; digits inside
+names (2019-nCoV, COVID-19; entity spans from doc.tables["entities"] that contain digits);
+bare numbers (2018 alone, 09-01); a two-digit N年 alone unless its neighbours make it a year
+(21年业绩 yes, 从业22年， no: data/dates/short_years.tsv); impossible days (2月30日).
 
 All language knowledge is in pipeline/data/dates/*.tsv; this module holds the grammar.
 """
