@@ -273,3 +273,11 @@ def test_tasks_round_trip_through_label_studio(tmp_path, capsys):
     gold = json.loads(out.read_text("utf-8"))
     assert gold["entities"] == [{"start": at("国家卫生健康委员会")[0], "end": at("国家卫生健康委员会")[1],
                                  "text": "国家卫生健康委员会", "label": "ORG"}]
+
+
+def test_two_gold_files_for_one_document_are_refused(tmp_path):
+    write_run(tmp_path / "run")
+    d = _gold_dir(tmp_path, gold_doc())
+    (d / "copy.json").write_text(json.dumps(gold_doc(), ensure_ascii=False), "utf-8")
+    gs = load_gold(d, texts_from_pred(tmp_path / "run"))
+    assert len(gs.docs) == 1 and "same document" in gs.errors[0]

@@ -344,6 +344,11 @@ def load_gold(path: str | Path, texts: dict[str, DocText]) -> GoldSet:
             errors.append(f"{f}: its source {gold.source_name} (sha256 {gold.source_sha256[:16]}…) is not in the "
                           "prediction directory: run the pipeline on it first")
             continue
+        twin = next((g.path for g, d in docs if d.doc_id == doc.doc_id), None)
+        if twin:
+            errors.append(f"{f}: annotates the same document as {twin}; keep one gold file per document "
+                          "(put curation passes in subfolders and use `pipeline gold compare`)")
+            continue
         errs, warns = check_offsets(gold, doc.text)
         if errs:
             errors.append(str(GoldError(str(f), errs)))
