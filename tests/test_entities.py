@@ -82,7 +82,7 @@ def test_title_glossed_in_english_and_acronym_only_gloss():
 
 def test_english_name_with_acronym_and_hyphenated_acronym():
     doc = run("The World Meteorological Organization (WMO) warned of heat. Later WMO said more.",
-              "合作伙伴包括全球生物多样性信息机构（Global Biodiversity Information Facility-GBIF）。")
+              "合作伙伴包括：全球生物多样性信息机构（Global Biodiversity Information Facility-GBIF）。")
     assert canon(doc, "WMO") == canon(doc, "World Meteorological Organization")
     assert len([e for e in doc.tables["entities"] if e.text == "WMO"]) == 2
     assert canon(doc, "GBIF") == canon(doc, "全球生物多样性信息机构") == canon(doc, "Global Biodiversity Information Facility")
