@@ -419,6 +419,8 @@ class Extractor:
             if hit and is_cjk(hit[0][0]) and hit[0] in lx.units:
                 q.unit_kind, q.unit = lx.units[hit[0]]
                 q.end = hit[1]
+        if q.unit == "块" and MONEY_TAIL_RE.match(text, q.end):
+            q.unit_kind, q.unit = "money", "元"   # 十块三毛: 块 is money only where 毛/角/分 follow
         if q.unit_kind == "money" and q.unit in ("元", "圆", "块", "块钱"):
             q.unit = lx.units[q.unit][1]
             p = q.end
@@ -687,8 +689,10 @@ def _plausible(text: str, q: _Q, ex: Extractor, lx: Lexicon) -> bool:
         return True
     if q.unit_kind == "count" and q.mag == 1 and q.value != int(q.value) and q.kind is None:
         return False          # 2.2本: a measure word counts whole things; this is a section number
-    if q.kind == "range" and q.unit is None:
-        _label_unit(text, q, lx)
+    if q.kind == "range" and q.unit is None and q.mag == 1:
+        # 表2-3, 3-5: without unit, magnitude or cue a span of two numbers is a reference
+        if not _label_unit(text, q, lx) and not lx.cue_re.search(text[max(0, s - 8):s]):
+            return False
     # a number at the start of a block followed by "." or a space: enumerator or footnote marker
     if prev == "\n" or s == 0:
         if ENUM_START_RE.match(text, s) and q.unit is None and q.mag == 1:
@@ -699,6 +703,8 @@ def _plausible(text: str, q: _Q, ex: Extractor, lx: Lexicon) -> bool:
         if len(q.cn_text) == 1 and q.unit_kind == "money" and q.approx is None and q.kind is None \
                 and not MONEY_END_RE.match(text, e - 1) and text[e - 1] in "元圆":
             return False          # 三元布局: a word; 三元钱 / 三元整 stay money
+        if q.cn_text in ("零", "〇", "○") and q.approx is None:
+            return False          # 零部件, 零售: 零 alone is never a figure in running text
         if q.cn_text == "一" and q.approx is None and q.kind is None and q.mag == 1:
             return False          # 一所机构: an article, not a count
         if lx.demo_re.search(text[max(0, s - 3):s]):

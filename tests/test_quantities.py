@@ -95,7 +95,13 @@ def test_footnote_markers_glued_to_figures_are_dropped():
 
 
 def test_lexicalized_and_article_numerals():
-    assert found("第一时间通报，千万不要大意，万一出现，一道努力，三元布局") == {}
+    assert found("第一时间通报，千万不要大意，万一出现，一道努力，三元布局，汽车零部件，见表2-3") == {}
+
+
+def test_kuai_is_money_only_with_jiao_or_qian():
+    f = found("征收8块土地，花了十块三毛")
+    assert f["8块"][1:] == ("块", None, None, None, "count")
+    assert f["十块三毛"][:2] == (pytest.approx(10.3), "元") and f["十块三毛"][5] == "money"
 
 
 def test_stock_codes_are_code_kind():

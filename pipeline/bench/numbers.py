@@ -8,6 +8,7 @@ Cases about things this pipeline deliberately does differently are counted apart
 - cn2an `direct` sentence mode and digit strings in running text (电话零零三, 编号负零一): codes and
   phone numbers are not quantities here; leading zeros are lost in a float value.
 - date parts (2001年3月4日, 约2.5亿年): they belong to the dates table.
+- 块 without 钱/毛/角 is a measure word here (8块土地), money to JioNLP (三五百块).
 - JioNLP's default currency: a bare 三百万 is 元 to JioNLP; here it has no unit (the text names none).
 - JioNLP reads 多 as a range (3000多 → [3000, 4000]); so do we: approx more, lower 3000 and an
   upper bound one unit of the last non-zero place above (1100多 → 1200, 20余万 → 30万).
@@ -176,7 +177,10 @@ def bench_jionlp(path: Path) -> list[Tally]:
                 else:
                     good = _close(lower, lo) and q.upper is not None and _close(q.upper, hi)
                     t.add(good, f"{text!r}: want [{lo}, {hi}], got [{lower}, {q.upper}]")
-            if q.unit is None:
+
+            if q.unit == "块":
+                cur.add(False, f"{text!r}: 块 with no 钱 read as a measure word", conv=True)
+            elif q.unit is None:
                 cur.add(False, f"{text!r}: no currency named; JioNLP assumes {exp['case']}", conv=True)
             else:
                 cur.add(q.unit == exp["case"], f"{text!r}: want {exp['case']}, got {q.unit}")
