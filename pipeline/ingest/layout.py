@@ -56,25 +56,35 @@ class Line:
     text: str = ""
     boxes: list[Box | None] = field(default_factory=list)
 
-    @property
-    def x0(self) -> float:
-        return min(c.x0 for c in self.chars)
-
-    @property
-    def x1(self) -> float:
-        return max(c.x1 for c in self.chars)
-
-    @property
-    def y0(self) -> float:
-        return min(c.y0 for c in self.chars)
-
-    @property
-    def y1(self) -> float:
-        return max(c.y1 for c in self.chars)
+    def __setattr__(self, name, value):   # a new list of chars invalidates the cached box
+        if name == "chars":
+            object.__setattr__(self, "_box", None)
+        object.__setattr__(self, name, value)
 
     @property
     def bbox(self) -> Box:
-        return (self.x0, self.y0, self.x1, self.y1)
+        box = self.__dict__.get("_box")
+        if box is None:
+            cs = self.chars
+            box = (min(c.x0 for c in cs), min(c.y0 for c in cs), max(c.x1 for c in cs), max(c.y1 for c in cs))
+            object.__setattr__(self, "_box", box)
+        return box
+
+    @property
+    def x0(self) -> float:
+        return self.bbox[0]
+
+    @property
+    def x1(self) -> float:
+        return self.bbox[2]
+
+    @property
+    def y0(self) -> float:
+        return self.bbox[1]
+
+    @property
+    def y1(self) -> float:
+        return self.bbox[3]
 
     @property
     def seq(self) -> int:
@@ -128,23 +138,28 @@ def build_lines(chars: list[Char], gap_em: float = 1.0) -> list[Line]:
     # Merge fragments on the same line that the stream drew apart (other font, other object).
     frags.sort(key=lambda f: (-round(_median([c.y0 for c in f]), 0), f[0].x0, f[0].seq))
     merged: list[list[Char]] = []
+    mboxes: list[list[float]] = []   # running box and max size of each merged line
     for f in frags:
         fb = _frag_box(f)
         fsize = max(c.size for c in f)
-        target = None
-        for m in reversed(merged[-12:]):
-            mb = _frag_box(m)
-            size = max(fsize, max(c.size for c in m), 1.0)
-            if _vertical_overlap(mb, fb) < 0.5:
+        target = -1
+        for k in range(len(merged) - 1, max(-1, len(merged) - 13), -1):
+            mb = mboxes[k]
+            size = max(fsize, mb[4], 1.0)
+            if _vertical_overlap((mb[0], mb[1], mb[2], mb[3]), fb) < 0.5:
                 continue
             if -0.8 * size <= fb[0] - mb[2] <= gap_em * size or -0.8 * size <= mb[0] - fb[2] <= gap_em * size:
-                target = m
+                target = k
                 break
-        if target is None:
+        if target < 0:
             merged.append(list(f))
+            mboxes.append([fb[0], fb[1], fb[2], fb[3], fsize])
         else:
-            target.extend(f)
-            target.sort(key=lambda c: (c.x0, c.seq))
+            merged[target].extend(f)
+            merged[target].sort(key=lambda c: (c.x0, c.seq))
+            mb = mboxes[target]
+            mboxes[target] = [min(mb[0], fb[0]), min(mb[1], fb[1]), max(mb[2], fb[2]), max(mb[3], fb[3]),
+                              max(mb[4], fsize)]
     lines = []
     for m in merged:
         ln = Line(chars=m)
@@ -187,6 +202,22 @@ def _bands(lines: list[Line]) -> list[list[Line]]:
     return bands
 
 
+def _cover(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Union of x intervals, merged where they touch or overlap."""
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def _holes(cover: list[tuple[float, float]], min_gap: float) -> bool:
+    return any(b[0] - a[1] >= min_gap for a, b in zip(cover, cover[1:]))
+
+
 def _gaps(lines: list[Line], min_gap: float) -> list[tuple[float, float]]:
     """Vertical whitespace strips (x intervals) with text on both sides."""
     spans = sorted((ln.x0, ln.x1) for ln in lines)
@@ -205,15 +236,17 @@ def order_lines(lines: list[Line], min_gutter: float, min_col_share: float = 0.1
         return []
     bands = _bands(lines)
     regions: list[list[Line]] = []
+    cover: list[tuple[float, float]] = []   # x intervals the current region covers (merged)
     for band in bands:
+        bcover = _cover([(ln.x0, ln.x1) for ln in band])
         if regions:
-            cur = regions[-1]
-            both = cur + band
-            joined = _gaps(both, min_gutter)
-            if joined or (not _gaps(cur, min_gutter) and not _gaps(band, min_gutter)):
-                regions[-1] = both
+            both = _cover(cover + bcover)
+            if _holes(both, min_gutter) or (not _holes(cover, min_gutter) and not _holes(bcover, min_gutter)):
+                regions[-1].extend(band)
+                cover = both
                 continue
         regions.append(list(band))
+        cover = bcover
     width = max(ln.x1 for ln in lines) - min(ln.x0 for ln in lines)
     out: list[Line] = []
     for ri, region in enumerate(regions):
@@ -222,9 +255,9 @@ def order_lines(lines: list[Line], min_gutter: float, min_col_share: float = 0.1
         if len(columns) > 3 or any(max(l.x1 for l in col) - min(l.x0 for l in col) < min_col_share * width
                                    for col in columns):
             # Not text columns (a table, a form): read row by row, left to right.
+            left, right = _left_edge(region), max(l.x1 for l in region)
             for band in _bands(region):
                 band.sort(key=lambda ln: (ln.x0, ln.seq))
-                left, right = _left_edge(region), max(l.x1 for l in region)
                 for ln in band:
                     ln.region, ln.column, ln.col_left, ln.col_right = ri, 0, left, right
                     ln.cells = len(band)

@@ -137,6 +137,9 @@ def _device(rsrc, cap: int):
         def render_image(self, name, stream):  # type: ignore[override]
             self.images += 1
 
+        def paint_path(self, *args, **kwargs):  # type: ignore[override]
+            return None   # rules, charts and boxes carry no text: do not build objects for them
+
     return Collector()
 
 
