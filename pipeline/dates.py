@@ -110,6 +110,7 @@ class Lexicon:
     seasons: dict[str, tuple[str, int, int]]
     short_year: dict[str, list[str]]
     year_spans: dict[str, tuple[int, int, str]]
+    rel_guard: dict[str, tuple[str, str]]
 
 
 @lru_cache(maxsize=1)
@@ -122,7 +123,9 @@ def lexicon() -> Lexicon:
         else:
             post[word] = (mod, r[3] if len(r) > 3 else "")
     parts = {(r[0], r[1]): (int(r[2]), int(r[3]), r[4]) for r in _rows("parts.tsv")}
-    relative = {r[0].lower(): (r[1], int(r[2]), r[3]) for r in _rows("relative.tsv")}
+    rel_rows = _rows("relative.tsv")
+    relative = {r[0].lower(): (r[1], int(r[2]), r[3]) for r in rel_rows}
+    rel_guard = {r[0]: tuple("" if c == "-" else c for c in (r[4:6] + ["-", "-"])[:2]) for r in rel_rows if len(r) > 4}
     months = {r[0]: int(r[1]) for r in _rows("months_en.tsv")}
     fest = {}
     for r in _rows("festivals.tsv"):
@@ -140,7 +143,7 @@ def lexicon() -> Lexicon:
         short[r[0]] = [w.replace("\\n", "\n") for w in r[1:]]
     spans = {r[0]: (int(r[1]), int(r[2]), r[3]) for r in _rows("year_spans.tsv")}
     return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues, cues_not, offsets, weekdays, seasons, short,
-                   spans)
+                   spans, rel_guard)
 
 
 # ---------------------------------------------------------------------------------------
@@ -555,6 +558,8 @@ class Normaliser:
                                 "qsp", "msp", "rd", "d", "dn", "wk", "rw", "wd", "mo", "m1", "season") if g[k]]
             if not core and not (g["part"] and g["part"][0] in "年月上下"):
                 continue
+            if self._inside_word(text, m, ("ry", "rm", "rq", "rd", "relp", "rw")):
+                continue
             start = m.start()
             while text[start] in " \u3000":
                 start += 1
@@ -690,6 +695,18 @@ class Normaliser:
             if not self._qualify(men, g["pre"], g["post"], text, m.end()):
                 men.end = m.start("post")
             yield men
+
+    def _inside_word(self, text: str, m: re.Match, groups) -> bool:
+        """同年 in 不同年份, 当年 in 相当年轻: a relative word that is part of another word."""
+        for k in groups:
+            w = m.group(k)
+            if not w or w not in self.lx.rel_guard:
+                continue
+            not_after, not_before = self.lx.rel_guard[w]
+            a, b = m.start(k), m.end(k)
+            if (a > 0 and text[a - 1] in not_after) or (b < len(text) and text[b] in not_before):
+                return True
+        return False
 
     def _short_year(self, text: str, start: int, end: int) -> bool:
         """21年业绩 is a year, 工作了22年， a duration: decided by the neighbours (short_years.tsv)."""

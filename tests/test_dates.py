@@ -141,6 +141,11 @@ def test_decades_written_with_four_digits():
     assert (r.text, r.value, r.start_date, r.end_date) == ("1990年代末期", "199", "1997-01-01", "1999-12-31")
 
 
+def test_relative_words_inside_other_words_are_not_dates():
+    text = "不同年份的数据相当年轻，共同期待；5年以上年均增长，三次年会。这体现在三个方面。"
+    assert [r.text for r in rows(text) if r.type == "date"] == []
+
+
 def test_english_month_words_that_are_verbs_are_not_dates():
     assert rows("We may see growth and the army will march on.") == []
 
