@@ -111,6 +111,7 @@ class Lexicon:
     short_year: dict[str, list[str]]
     year_spans: dict[str, tuple[int, int, str]]
     rel_guard: dict[str, tuple[str, str]]
+    part_guard: dict[str, str]
 
 
 @lru_cache(maxsize=1)
@@ -122,7 +123,9 @@ def lexicon() -> Lexicon:
             pre[word.lower()] = "" if mod == "-" else mod
         else:
             post[word] = (mod, r[3] if len(r) > 3 else "")
-    parts = {(r[0], r[1]): (int(r[2]), int(r[3]), r[4]) for r in _rows("parts.tsv")}
+    part_rows = _rows("parts.tsv")
+    parts = {(r[0], r[1]): (int(r[2]), int(r[3]), r[4]) for r in part_rows}
+    part_guard = {r[0]: r[5] for r in part_rows if len(r) > 5}
     rel_rows = _rows("relative.tsv")
     relative = {r[0].lower(): (r[1], int(r[2]), r[3]) for r in rel_rows}
     rel_guard = {r[0]: tuple("" if c == "-" else c for c in (r[4:6] + ["-", "-"])[:2]) for r in rel_rows if len(r) > 4}
@@ -143,7 +146,7 @@ def lexicon() -> Lexicon:
         short[r[0]] = [w.replace("\\n", "\n") for w in r[1:]]
     spans = {r[0]: (int(r[1]), int(r[2]), r[3]) for r in _rows("year_spans.tsv")}
     return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues, cues_not, offsets, weekdays, seasons, short,
-                   spans, rel_guard)
+                   spans, rel_guard, part_guard)
 
 
 # ---------------------------------------------------------------------------------------
@@ -560,6 +563,12 @@ class Normaliser:
                 continue
             if self._inside_word(text, m, ("ry", "rm", "rq", "rd", "relp", "rw")):
                 continue
+            cut = None
+            if g["part"] and m.end("part") < len(text) and text[m.end("part")] in self.lx.part_guard.get(g["part"], ""):
+                if not core:
+                    continue
+                cut = m.start("part")   # 2020年初步: the year without a part
+                g["part"] = g["post"] = None
             start = m.start()
             while text[start] in " \u3000":
                 start += 1
@@ -692,7 +701,10 @@ class Normaliser:
                     continue
                 if men.day is not None and not 1 <= men.day <= 31:
                     continue
-            if not self._qualify(men, g["pre"], g["post"], text, m.end()):
+            if cut is not None:
+                self._qualify(men, g["pre"], None, text, cut)
+                men.end = cut
+            elif not self._qualify(men, g["pre"], g["post"], text, m.end()):
                 men.end = m.start("post")
             yield men
 

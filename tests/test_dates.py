@@ -146,6 +146,11 @@ def test_relative_words_inside_other_words_are_not_dates():
     assert [r.text for r in rows(text) if r.type == "date"] == []
 
 
+def test_a_part_word_that_begins_another_word_is_left_out():
+    r = rows("截至2021年初步统计，12月底线索增多。")
+    assert [(x.text, x.value, x.mod) for x in r] == [("截至2021年", "2021", "AS_OF"), ("12月", "2021-12", "")]
+
+
 def test_english_month_words_that_are_verbs_are_not_dates():
     assert rows("We may see growth and the army will march on.") == []
 
