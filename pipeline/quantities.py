@@ -27,6 +27,7 @@ Conventions (decided here, see also bench/RESULTS.md "## Numbers"):
 """
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -579,7 +580,7 @@ def _spans(rows: list[Any], keep=None) -> list[tuple[int, int]]:
     for r in rows or []:
         s = r.get("start") if isinstance(r, dict) else getattr(r, "start", None)
         e = r.get("end") if isinstance(r, dict) else getattr(r, "end", None)
-        if s is None or e is None or (keep and not keep(r)):
+        if not isinstance(s, int) or not isinstance(e, int) or (keep and not keep(r)):
             continue
         out.append((int(s), int(e)))
     out.sort()
@@ -617,7 +618,6 @@ def extract(text: str, standalone: bool = False, roles: Any = None) -> list[_Q]:
     skip_starts = [s for s, _ in skips]
     pos = 0
     n = len(text)
-    pending: list[_Q] = []   # bare numbers waiting for a shared unit: 4.7、7.2、9.3亿元
     while True:
         m = NUM_RE.search(text, pos)
         if not m:
@@ -632,13 +632,16 @@ def extract(text: str, standalone: bool = False, roles: Any = None) -> list[_Q]:
         if i >= 0 and skips[i][1] > s0:
             pos = skips[i][1]
             continue
-        q = ex.build(text, m, standalone)
-        if q is None:
+        try:
+            q = ex.build(text, m, standalone)
+            if q is None or not math.isfinite(q.value):
+                pos = m.end()
+                continue
+            pos = max(q.end, m.end())
+            if not standalone and not _plausible(text, q, ex, lx):
+                continue
+        except OverflowError:      # a 400-digit number: not a quantity, and not a reason to fail
             pos = m.end()
-            continue
-        pos = max(q.end, m.end())
-        if not standalone and not _plausible(text, q, ex, lx):
-            pending = []
             continue
         out.append(q)
     # shared unit along a 、 list: the last member carries unit and magnitude for all
@@ -663,7 +666,7 @@ def extract(text: str, standalone: bool = False, roles: Any = None) -> list[_Q]:
         keep.append(q)
     for q in keep:
         _finish(q)
-    return keep
+    return [q for q in keep if math.isfinite(q.value)]
 
 
 def _plausible(text: str, q: _Q, ex: Extractor, lx: Lexicon) -> bool:
@@ -780,7 +783,7 @@ def _finish(q: _Q) -> None:
 
 def _place(v: float) -> float:
     """The decimal place of the last non-zero digit of a whole number: 1100 → 100, 14 → 1."""
-    if v != int(v) or v <= 0:
+    if not math.isfinite(v) or v <= 0 or v != int(v):
         return 0.0
     n, step = int(v), 1
     while n % 10 == 0:
@@ -823,7 +826,9 @@ def normalise(expr: str) -> _Q | None:
 
 def rows_for(doc: Document) -> list[NumberRow]:
     text = doc.text
-    sents = sorted(doc.tables.get("sentences") or [], key=lambda r: _get(r, "start"))
+    sents = sorted((r for r in doc.tables.get("sentences") or []
+                    if isinstance(_get(r, "start"), int) and isinstance(_get(r, "end"), int)),
+                   key=lambda r: _get(r, "start"))
     sent_starts = [_get(r, "start") for r in sents]
     dates = _spans(doc.tables.get("dates"))
     date_starts = [a for a, _ in dates]
@@ -866,7 +871,7 @@ def _tick_run(doc: Document, block: Any, memo: dict[int, bool]) -> bool:
 
 
 def _get(r: Any, k: str) -> Any:
-    return r.get(k) if isinstance(r, dict) else getattr(r, k)
+    return r.get(k) if isinstance(r, dict) else getattr(r, k, None)
 
 
 @stage("numbers")
