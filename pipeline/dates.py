@@ -222,6 +222,7 @@ class Patterns:
     range_left: re.Pattern
     range_right: re.Pattern
     list_day: re.Pattern
+    range_conn: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -361,11 +362,12 @@ def patterns() -> Patterns:
     """, re.X | re.A)
     cue = re.compile(r"(?<!" + r")(?<!".join(re.escape(w + sp) for w in lx.doc_cues_not for sp in ("", " ")) + r")(?:"
                      + _alt(lx.doc_cues) + r")\s*[:：]?\s*$")
-    conn = r"[ ]?(?:至|到|[-－~～—–]+)[ ]?"
+    conn = r"(?:[ ]?(?:至|到|[-－~～—–]+)[ ]?|\s+(?:to|and|through|until)\s+)"
     range_left = re.compile(rf"(?<![0-9A-Za-z._/])((?:1[5-9]|20)\d\d){conn}$")
     range_right = re.compile(rf"{conn}((?:1[5-9]|20)\d\d)(?![0-9年.\-/%])")
     list_day = re.compile(r"[，、,和及][ ]?(3[01]|[12]\d|[1-9])[日号](?![0-9])")
-    return Patterns(zh, num, en, dur, plan, mask, cue, range_left, range_right, list_day)
+    range_conn = re.compile(conn)
+    return Patterns(zh, num, en, dur, plan, mask, cue, range_left, range_right, list_day, range_conn)
 
 
 # ---------------------------------------------------------------------------------------
@@ -497,6 +499,10 @@ class Normaliser:
                 left = self.pt.range_left.search(text, max(0, m.start - 12), m.start)
                 if left and (prev is None or prev.end <= left.start()):
                     out.append(Mention(left.start(), left.start() + 4, year=int(left.group(1))))
+            if (prev is not None and prev.type == m.type == "date" and m.year and prev.year is None and not prev.rel
+                    and prev.month and m.month and self.pt.range_conn.fullmatch(text, prev.end, m.start)):
+                # from March to May 2021: the range's year is written once, at its end
+                prev.year = m.year if prev.month <= m.month else m.year - 1
             out.append(m)
             if m.type == "date" and (m.year or m.month):
                 right = self.pt.range_right.match(text, m.end)
@@ -795,8 +801,8 @@ class Normaliser:
             pkey = re.sub(r"\s+", " ", pre.strip().lower())
             if pre and not pkey.endswith("end") and not self.lx.pre.get(re.sub(r"(\s+(?:the|end))+$", "", pkey)):
                 men.start = m.end("pre")   # "in", "on": licence a bare year, not part of the date
-                if text[men.start:men.start + 4].lower() == "the ":
-                    men.start += 4
+                if pkey.endswith(" the"):
+                    men.start -= 4
             yield men
 
     def _durations(self, text: str):

@@ -151,6 +151,13 @@ def test_a_part_word_that_begins_another_word_is_left_out():
     assert [(x.text, x.value, x.mod) for x in r] == [("截至2021年", "2021", "AS_OF"), ("12月", "2021-12", "")]
 
 
+def test_a_range_writes_its_year_once():
+    rs = by_text(rows("Sales rose from March to May 2021, and between 2015 and 2019. 2017年8月至11月，产量回升。"))
+    assert (rs["from March"].value, rs["from March"].mod) == ("2021-03", "START")
+    assert rs["2015"].value == "2015" and rs["2019"].value == "2019"
+    assert rs["11月"].value == "2017-11"
+
+
 def test_english_month_words_that_are_verbs_are_not_dates():
     assert rows("We may see growth and the army will march on.") == []
 
