@@ -364,7 +364,7 @@ def patterns() -> Patterns:
                      + _alt(lx.doc_cues) + r")\s*[:：]?\s*$")
     conn = r"(?:[ ]?(?:至|到|[-－~～—–]+)[ ]?|\s+(?:to|and|through|until)\s+)"
     range_left = re.compile(rf"(?<![0-9A-Za-z._/])((?:1[5-9]|20)\d\d){conn}$")
-    range_right = re.compile(rf"{conn}((?:1[5-9]|20)\d\d)(?![0-9年.\-/%])")
+    range_right = re.compile(rf"{conn}((?:1[5-9]|20)\d\d)(?![0-9年\-/%]|\.\d)")
     list_day = re.compile(r"[，、,和及][ ]?(3[01]|[12]\d|[1-9])[日号](?![0-9])")
     range_conn = re.compile(conn)
     return Patterns(zh, num, en, dur, plan, mask, cue, range_left, range_right, list_day, range_conn)
