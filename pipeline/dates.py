@@ -1196,8 +1196,13 @@ def extract(doc: Document, norm: Normaliser) -> list[DateRow]:
     note_blocks = {b.block_id for b in doc.blocks if b.role == "footnote"}
 
     def is_note(m: Mention) -> bool:
+        """Footnotes, and access dates wherever ingest left them (访问日期2021-1-11), keep
+        their own chain: they date a source, not the narrative."""
         b = doc.block_at(m.start)
-        return b is not None and b.block_id in note_blocks
+        if b is not None and b.block_id in note_blocks:
+            return True
+        left = text[max(0, m.start - norm.cue_window):m.start]
+        return any(w in left for w in norm.lx.doc_cues_not)
 
     doc_date, source = norm.document_date(doc, mentions)
     sents = doc.tables.get("sentences")

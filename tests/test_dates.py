@@ -53,6 +53,11 @@ def test_a_received_date_in_the_text_is_the_documents_own_date():
     assert (rs["今年以来"].value, rs["今年以来"].anchor, rs["今年以来"].mod) == ("2021", "document", "START")
 
 
+def test_an_access_date_left_in_the_body_does_not_anchor_what_follows():
+    rs = by_text(rows("2020年1月3日起开始通报（访问日期：2021-1-11）。1月24日，首发毒株信息。"))
+    assert (rs["1月24日"].value, rs["1月24日"].anchor) == ("2020-01-24", "inherited")
+
+
 def test_an_access_date_is_not_the_documents_date():
     doc = make_doc(("body", "访问日期：2019-03-01。今年的数据显示增长。"))
     r = by_text(rows(doc, ref_date="2024-05-01"))["今年"]
