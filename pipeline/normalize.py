@@ -1,7 +1,8 @@
 """Character folding that repairs extraction artefacts, with a map back to the source.
 
 PDF fonts and careless typesetting put look-alike code points into text that every later
-stage would otherwise miss: Kangxi radicals (`⽅` U+2F45 for `方`), CJK radicals supplement,
+stage would otherwise miss: Kangxi radicals (`⽅` U+2F45 for `方`), CJK radicals supplement
+(`⻅` for `见`, from a data table since NFKC maps only two of them),
 compatibility ideographs, full-width Latin letters and digits (`ＣＯＶＩＤ－１９`) and Latin
 ligatures (`ﬁ`). Only those ranges are folded (NFKC per character); Chinese punctuation such
 as `，（）：` is kept full-width, because it is correct Chinese typography, not an artefact.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 
 # (first, last) code point ranges folded with NFKC.
 FOLD_RANGES: tuple[tuple[int, int], ...] = (
@@ -30,6 +32,18 @@ FULLWIDTH_KEEP = set("，（）：；！？")
 FULLWIDTH_FIRST, FULLWIDTH_LAST = 0xFF01, 0xFF5E
 
 
+@lru_cache(maxsize=1)
+def _radicals() -> dict[str, str]:
+    """CJK radicals supplement -> ideograph (data/normalize/radicals_supplement.tsv); NFKC lacks most."""
+    text = resources.files("pipeline").joinpath("data/normalize/radicals_supplement.tsv").read_text("utf-8")
+    out = {}
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            a, b = line.split("\t")[:2]
+            out[chr(int(a, 16))] = chr(int(b, 16))
+    return out
+
+
 def _in_ranges(o: int) -> bool:
     for lo, hi in FOLD_RANGES:
         if lo <= o <= hi:
@@ -43,6 +57,8 @@ def fold_char(ch: str) -> str:
     o = ord(ch)
     if FULLWIDTH_FIRST <= o <= FULLWIDTH_LAST:
         return ch if ch in FULLWIDTH_KEEP else chr(o - 0xFEE0)
+    if 0x2E80 <= o <= 0x2EFF and ch in _radicals():
+        return _radicals()[ch]
     if _in_ranges(o):
         out = unicodedata.normalize("NFKC", ch)
         return out or ch

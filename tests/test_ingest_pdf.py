@@ -230,8 +230,8 @@ def test_spacing_autospace_letterspacing_and_markers(tmp_path):
 
 def test_fullwidth_and_compat_characters_are_folded():
     from pipeline.normalize import fold
-    text, src = fold("⽅⼀⽣ＣＯＶＩＤ－１９，（ﬁ）")
-    assert text == "方一生COVID-19，（fi）"
+    text, src = fold("⽅⼀⽣常⻅ＣＯＶＩＤ－１９，（ﬁ）")
+    assert text == "方一生常见COVID-19，（fi）"
     assert len(src) == len(text) and src[-2] == src[-3]   # ﬁ -> fi, both from one source char
 
 
@@ -256,8 +256,8 @@ def test_every_shared_pdf_gets_a_status_row(shared):
 def test_kangxi_radicals_come_out_as_normal_cjk(shared):
     doc = ingest.load(shared / "data" / "pdfs" / "zh_chem_intro_kangxi_radicals.pdf")
     assert doc.status == "ok"
-    assert not [c for c in doc.text if 0x2F00 <= ord(c) <= 0x2FDF]
-    assert "方程式" in doc.text and "分子式" in doc.text
+    assert not [c for c in doc.text if 0x2E80 <= ord(c) <= 0x2FDF]   # radicals supplement and Kangxi
+    assert "方程式" in doc.text and "分子式" in doc.text and "常见" in doc.text
 
 
 @pytest.mark.shared

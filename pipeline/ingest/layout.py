@@ -298,7 +298,8 @@ def _split_columns(region: list[Line], gaps: list[tuple[float, float]]) -> list[
 
 # -- text of a line -----------------------------------------------------------------------
 def _private(t: str) -> bool:
-    return any(0xE000 <= ord(ch) <= 0xF8FF for ch in t)
+    """Glyphs with no text: private-use code points (symbol-font bullets) and pdfminer's (cid:N)."""
+    return t.startswith("(cid:") or any(0xE000 <= ord(ch) <= 0xF8FF for ch in t)
 
 
 def _cjkish(ch: str) -> bool:
@@ -353,7 +354,7 @@ def line_text(line: Line, space_em: float = 0.15, mixed_em: float = 0.6) -> None
             spaced = True
             continue
         if _private(c.text):
-            continue   # symbol-font bullets and dingbats: no text to carry
+            continue   # bullets, dingbats, unmapped glyphs: no text to carry (counted in the message)
         if prev is not None:
             size = max(prev.size, c.size, 1.0)
             gap = (c.x0 - prev.x1) / size
@@ -363,8 +364,11 @@ def line_text(line: Line, space_em: float = 0.15, mixed_em: float = 0.6) -> None
             elif _cjkish(a) or _cjkish(b):
                 # CJK next to a letter/digit: the 1/4-em autospace of word processors is
                 # layout; after Latin punctuation (`1. 通报`) a word space is a word space.
+                # A typed space next to a digit is typography too (`2024 年`): Chinese has
+                # no word space there; next to a Latin word it is kept.
                 latin_punct = not _cjkish(a) and not a.isalnum()
-                space = ((spaced or latin_punct) and gap > space_em) or gap > mixed_em
+                digit = a.isdigit() or b.isdigit()
+                space = (((spaced and not digit) or latin_punct) and gap > space_em) or gap > mixed_em
             else:
                 space = spaced or c.space_before or gap > space_em
             if space:
