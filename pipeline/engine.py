@@ -67,9 +67,12 @@ def analyse(doc: Document, cfg: dict[str, Any]) -> Document:
     """Run the configured stages over an ingested document; a failing stage marks it `error`."""
     if doc.status != "ok":
         return doc
+    timings = doc.meta.setdefault("_seconds", {})
     for name, stage in build(cfg):
+        t0 = time.perf_counter()
         try:
             stage(doc)
+            timings[name] = time.perf_counter() - t0
         except Exception as exc:
             doc.status = "error"
             doc.message = f"stage {name} failed: {ingest.one_line(exc)}"
@@ -88,7 +91,9 @@ def process(source: str, cfg: dict[str, Any]) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     try:
-        doc = analyse(ingest.load(source, cfg), cfg)
+        doc = ingest.load(source, cfg)
+        doc.meta["_seconds"] = {"ingest": time.perf_counter() - t0}
+        doc = analyse(doc, cfg)
     except Exception as exc:  # never let one document end the batch
         doc = _error_doc(source, ingest.one_line(exc))
     return _result(doc, time.perf_counter() - t0, {n: table_spec(n) for n in TABLES})
@@ -106,6 +111,7 @@ def _result(doc: Document, seconds: float, schemas: dict[str, Any]) -> dict[str,
         tables.setdefault(name, [])
     return {"source": doc.source, "content_hash": doc.content_hash, "pages": doc.pages,
             "chars": len(doc.text), "status": doc.status, "seconds": seconds,
+            "stage_seconds": dict(doc.meta.get("_seconds", {})),
             "tables": tables, "schemas": schemas}
 
 
@@ -424,6 +430,7 @@ class RunReport:
     pages: int = 0
     chars: int = 0
     exported: bool = False
+    stage_seconds: Counter = field(default_factory=Counter)  # summed over the documents processed
 
     def summary(self) -> str:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(self.statuses.items())) or "none"
@@ -492,7 +499,23 @@ def run(inputs: list[str], out: str | Path, cfg: dict[str, Any], jobs: int = 1, 
     finally:
         store.close()
     report.seconds = time.perf_counter() - t0
+    _write_stats(Path(out), report, jobs, engine)
     return report
+
+
+def _write_stats(out: Path, report: RunReport, jobs: int, engine: str) -> None:
+    """DIR/last_run.json: what the last run did and where its time went (not a table)."""
+    stats = {"finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "engine": engine, "jobs": jobs,
+             "seconds": round(report.seconds, 3), "documents": report.total, "processed": report.processed,
+             "unchanged": report.skipped, "pruned": report.pruned, "statuses": dict(sorted(report.statuses.items())),
+             "pages_processed": report.pages, "chars_processed": report.chars,
+             "stage_seconds": {k: round(v, 3) for k, v in report.stage_seconds.items()}}
+    try:
+        tmp = out / ".last_run.json.tmp"
+        tmp.write_text(json.dumps(stats, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, out / "last_run.json")
+    except OSError:
+        pass
 
 
 def _process_all(todo, store, key, cfg, jobs, timeout, engine, scheduler, report, written, fresh, log,
@@ -522,6 +545,7 @@ def _process_all(todo, store, key, cfg, jobs, timeout, engine, scheduler, report
         report.processed += 1
         report.pages += res["pages"]
         report.chars += res["chars"]
+        report.stage_seconds.update(res.get("stage_seconds") or {})
         report.statuses[res["status"]] += 1
         if res["status"] != "ok":
             row = res["tables"]["documents"][0]
