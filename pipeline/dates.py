@@ -112,6 +112,7 @@ class Lexicon:
     year_spans: dict[str, tuple[int, int, str]]
     rel_guard: dict[str, tuple[str, str]]
     part_guard: dict[str, str]
+    guards: dict[str, list[str]]
 
 
 @lru_cache(maxsize=1)
@@ -146,7 +147,7 @@ def lexicon() -> Lexicon:
         short[r[0]] = [w.replace("\\n", "\n") for w in r[1:]]
     spans = {r[0]: (int(r[1]), int(r[2]), r[3]) for r in _rows("year_spans.tsv")}
     return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues, cues_not, offsets, weekdays, seasons, short,
-                   spans, rel_guard, part_guard)
+                   spans, rel_guard, part_guard, {r[0]: r[1:] for r in _rows("guards.tsv")})
 
 
 # ---------------------------------------------------------------------------------------
@@ -684,9 +685,9 @@ class Normaliser:
                         # a bare day: Arabic digits with 日 only (一日之计, 36号文 are not dates)
                         if not dstr.isdigit() or text[m.end("d"):m.end("d") + 1] != "日":
                             continue
-                        if start > 0 and text[start - 1] in "第个每近数几前后这那":
+                        if start > 0 and text[start - 1] in "".join(lx.guards.get("day_not_after", [])):
                             continue
-                        if text[m.end("d") + 1:m.end("d") + 3].startswith(("内", "以内", "之内")):
+                        if text[m.end("d") + 1:m.end("d") + 3].startswith(tuple(lx.guards.get("day_not_before", []))):
                             continue
                     men.day = cn_int(dstr)
                     if g["d2"]:
@@ -743,7 +744,8 @@ class Normaliser:
             g = m.groupdict()
             men = Mention(m.start(), m.end())
             if g["ny"]:
-                if g["s"] == "." and not g["nd"] and re.match(r"\s*[万亿千百元美%‰个]", text[m.end():m.end() + 2]):
+                if g["s"] == "." and not g["nd"] and text[m.end():m.end() + 2].lstrip().startswith(
+                        tuple(self.lx.guards.get("dotted_not_before", []))):
                     continue
                 men.year, men.month = int(g["ny"]), int(g["nm"])
                 men.day = int(g["nd"]) if g["nd"] else None
