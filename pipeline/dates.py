@@ -241,6 +241,8 @@ def patterns() -> Patterns:
     ysp = _alt(list(lx.year_spans))
     wdays = _alt([w for w in lx.weekdays if not w.isascii()])
     seasons = _alt([w for w in lx.seasons if not w.isascii()])
+    guards = {r[0]: r[1:] for r in _rows("guards.tsv")}
+    bare_not = re.escape("".join(guards.get("bare_day_not_before", ["0123456789"])))
     zh_parts = _alt([w for (w, u) in lx.parts if not w.isascii() and u in ("year", "month", "quarter")])
     era_parts = _alt([w for (w, u) in lx.parts if u in ("decade", "century")])
     fest = _alt([w for w in lx.festivals if not w.isascii()])
@@ -285,7 +287,7 @@ def patterns() -> Patterns:
             (?:(?P<dsp>前|后|最后)(?P<dk>\d{{1,2}}|[一二三四五六七八九十两]{{1,3}})天)?
             (?:
                 {SP}(?P<d>{DAY}|{CNDAY})(?:{SP}{RNG}{SP}(?P<d2>{DAY}|{CNDAY}))?{SP}[日号]
-              | (?<=月)(?P<dn>{DAY})(?![0-9.%万千百亿个只名家人次多余日号])
+              | (?<=月)(?P<dn>{DAY})(?![{bare_not}])
             )?
             (?P<part>{zh_parts})?
         )
