@@ -87,7 +87,7 @@ def _rows(name: str) -> list[list[str]]:
     return out
 
 
-def _alt(words, ascii_ci: bool = False) -> str:
+def _alt(words) -> str:
     """Alternation, longest first so 上年同期 wins over 上年."""
     words = sorted(set(words), key=lambda w: (-len(w), w))
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
@@ -627,10 +627,8 @@ class Normaliser:
                     men.year = _year(g["yb"].replace(" ", ""), self.pivot)
                 elif g["ry"]:
                     men.rel = lx.relative[g["ry"]]
-                if g["rm"]:
-                    men.rel = lx.relative[g["rm"]] if not men.rel else men.rel
-                    if men.rel[0] == "year":   # 去年同月: keep the year word, month from the chain
-                        pass
+                if g["rm"] and not men.rel:
+                    men.rel = lx.relative[g["rm"]]
                 if g["m"]:
                     men.month = cn_int(g["m"])
                     if g["m2"]:
