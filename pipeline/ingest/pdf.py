@@ -458,6 +458,8 @@ def paragraphs(flow: list[Line], body_size: float) -> list[Para]:
                 new = (prev.y0 - ln.y1) / max(ln.size, 1.0) > 3 * typical + 1   # rows of one table
             elif prev.text.rstrip()[-1:] in SENTENCE_END and _heading_like(ln.text):
                 new = True
+            elif prev.text.rstrip()[-1:] in "。！？" and lang_of(ln.text) == "en" and lang_of(prev.text) == "zh":
+                new = True   # a Chinese paragraph ended and its English counterpart begins
             elif (prev.page, prev.region, prev.column) == (ln.page, ln.region, ln.column):
                 gap = (prev.y0 - ln.y1) / max(ln.size, 1.0)
                 new = (not same_size or table or gap > typical * 1.5 + 0.3 or gap < -0.5
@@ -585,6 +587,20 @@ def _is_heading(p: Para, t: str, body_size: float, nxt: Para | None = None) -> b
     return len(t) <= 40 and len(p.lines) <= 2 and (size >= 1.1 * body_size or _fonts_bold(p.lines))
 
 
+def merge_broken_headings(paras: list[Para]) -> list[Para]:
+    """A heading set on two lines (`三、持续提升政府` / `治理效能和服务水平`) is one heading."""
+    out: list[Para] = []
+    for p in paras:
+        if out and p.role == "heading" and out[-1].role == "heading" and len(out[-1].lines) == 1:
+            a, b = out[-1].lines[-1], p.lines[0]
+            if (len(p.lines) == 1 and a.page == b.page and abs(a.x0 - b.x0) < 1.0 and abs(a.size - b.size) < 0.5
+                    and 0 <= a.y0 - b.y1 < 1.5 * a.size and not _heading_like(b.text)):
+                out[-1].lines.append(b)
+                continue
+        out.append(p)
+    return out
+
+
 # -- the reader ---------------------------------------------------------------------------------
 def read_pdf(doc: Document, data: bytes, cfg: dict[str, Any]) -> None:
     cfg = {**DEFAULTS, **(cfg or {})}
@@ -695,6 +711,7 @@ def build_blocks(doc: Document, pages: list[PageChars], cfg: dict[str, Any]) -> 
     paras = paragraphs(flow_all, body_size)
     texts = [para_text(p)[0] for p in paras]
     assign_roles(paras, texts, body_size, {pc.number: pc.height for pc in pages})
+    paras = merge_broken_headings(paras)
 
     # emit blocks page by page: header furniture, flow paragraphs starting on the page,
     # footnotes, footer furniture
