@@ -75,18 +75,46 @@ class Lexicon:
         return Lexicon(cues, ana, tuple(sorted(set(_lines("fillers.txt")), key=len, reverse=True)),
                        tuple(_lines("suffixes.txt")))
 
+    @staticmethod
+    @lru_cache(maxsize=1)
+    def scope() -> tuple[str, ...]:
+        return tuple(sorted(_lines("scope_words.txt"), key=len, reverse=True))
+
     def words(self, role: str) -> list[str]:
         return sorted((w for w, r in self.cues.items() if r == role), key=len, reverse=True)
 
 
 # Kinds of number that are never a reported figure.
 NOT_FACT_KINDS = {"ordinal", "code"}
+
+
+def _nominal(tag: str) -> bool:
+    """jieba (ICTCLAS) tags that can end a noun phrase: nouns, abbreviations, nominal verbs, Latin words."""
+    return tag[:1] == "n" or tag in ("j", "vn", "an", "eng")
+
+
+@lru_cache(maxsize=65536)
+def _pos(text: str) -> tuple[tuple[str, str], ...]:
+    import jieba.posseg as pseg
+    return tuple((w.word, w.flag) for w in pseg.cut(text))
+
 # A number right after one of these is an adverbial (从五个方面, 在3个城市), not a figure.
 PREPOSITIONS = "从在向对于按以用经把被给"
 SUBJECT_LABELS = {"ORG", "GPE", "FAC", "PRODUCT", "PERSON", "NORP", "EVENT", "LOC"}
 CLAUSE_END = "，,；;。！？!?：:"
 _ENUM = re.compile(r"^\s*(?:[（(]\s*[0-9一二三四五六七八九十]+\s*[)）]|[0-9]+(?:\.[0-9]+)*\.?|[一二三四五六七八九十]+[、.．])\s*")
-_REGION = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市))")
+_REGION = re.compile(r"((?:(?!在|于|的|日|年)[\u4e00-\u9fff]){2,8}?(?:壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市))")
+
+
+@lru_cache(maxsize=4096)
+def _word_ends(clause: str) -> frozenset[int]:
+    """Offsets (within the clause) where a jieba word ends: a subject must not end inside a word."""
+    import jieba
+    ends, pos = set(), 0
+    for w in jieba.cut(clause):
+        pos += len(w)
+        ends.add(pos)
+    return frozenset(ends)
 
 
 def _get(row: Any, name: str, default: Any = None) -> Any:
@@ -137,12 +165,22 @@ class FactFinder:
         self.adverbs = lex.words("adverb")
         self.change_words = {role: lex.words(role) for role in ("increase", "decrease", "share", "target")}
         self.anaphors = sorted(lex.anaphora, key=len, reverse=True)
+        self.scope_words = Lexicon.scope()
+        self.subject_heads = tuple(sorted(_lines("subject_heads.txt"), key=len, reverse=True))
+        self.conjunctions = ("和", "及", "与", "以及", "、")
         self.region = self._region()
 
     # subjects -------------------------------------------------------------------------
     def _region(self) -> Subject | None:
         """The region a government-style report speaks for (全省, 我市 …)."""
         doc = self.doc
+        # a state-level place named in the title area (the first blocks) is the report's region
+        head_end = doc.blocks[min(5, len(doc.blocks) - 1)].end if doc.blocks else 0
+        for e in self.ents:
+            if _get(e, "start") >= head_end:
+                break
+            if _get(e, "label") == "GPE" and re.search(r"(?:省|市|自治区|特别行政区)$", _get(e, "text")):
+                return Subject(_get(e, "text"), _get(e, "canonical"))
         candidates = [str(doc.meta.get("title") or "")]
         candidates += [b.text for b in doc.blocks[:6] if b.role in ("title", "heading", "body", "author")]
         candidates.append(PurePath(doc.source).stem)
@@ -218,30 +256,56 @@ class FactFinder:
                     break
         return s
 
-    def metric_and_cues(self, left: str, right: str) -> tuple[str, list[str]]:
+    def metric_and_cues(self, left: str, right: str, left_is_name: bool = False) -> tuple[str, list[str]]:
+        """The metric of a number from the text left and right of it within its clause."""
         left, roles = self._strip_tail(left)
-        # An object-taking cue inside the left part: the metric is what follows it.
+        # the cue right before the number takes an object: what is counted follows the number
+        # (完成25项民生实事, 收录313727条序列)
+        from_right = bool(roles) and roles[0] == "object"
         cut = -1
         for w in self.obj:
             k = left.rfind(w)
             if k >= 0 and k + len(w) > cut:
-                cut, word = k + len(w), w
+                cut = k + len(w)
         if cut >= 0:
             roles.append("object")
             left = left[cut:]
+        # only what follows the last punctuation mark belongs to this number
+        left = re.split(r"[）)》”\"」、，,：:；;]", left)[-1]
         left = self._strip_head(left).strip(" 的“”\"")
-        if left and not roles and any(left.endswith(s) for s in self.lex.suffixes):
-            roles.append("copula")
-        metric = left
-        if not metric or (roles and roles[-1] == "object" and not left):
+        if left in self.scope_words:  # 吸引全球20余万人次: 全球 is where, not what
+            left = ""
+        metric = "" if (from_right or left_is_name or left.endswith(self.conjunctions)) else left
+        if metric and not self.is_nominal(metric):
             metric = ""
         if not metric:
-            m = re.match(r"[^，,；;。、（(]*", right)
-            metric = (m.group(0) if m else "").strip(" 的等")
+            metric = self.leading_noun_phrase(right)
+        elif not roles and any(metric.endswith(x) for x in self.lex.suffixes):
+            roles.append("copula")
         if len(metric) > 16:
             k = metric.rfind("的")
             metric = metric[k + 1:] if 0 <= k < len(metric) - 1 else metric[-16:]
         return metric, roles
+
+    def is_nominal(self, phrase: str) -> bool:
+        """Ends like a noun phrase: a noun-ish last word or a known measurement ending (收入, 总值)."""
+        if any(phrase.endswith(x) for x in self.lex.suffixes):
+            return True
+        words = _pos(phrase)
+        return bool(words) and _nominal(words[-1][1])
+
+    def leading_noun_phrase(self, right: str) -> str:
+        """The noun phrase a number counts when it stands before it (313727条 COVID-19序列)."""
+        m = re.match(r"[^，,；;。、（(：:]*", right)
+        out: list[str] = []
+        for word, tag in _pos((m.group(0) if m else "").strip()):
+            if _nominal(tag) or (tag in ("b", "a", "m", "x", "c") and out):
+                out.append(word)
+                continue
+            break
+        while out and not _nominal(_pos(out[-1])[-1][1]):
+            out.pop()
+        return "".join(out).strip(" -")
 
 
 def _join(subjects: list[Subject]) -> Subject:
@@ -253,137 +317,178 @@ def _join(subjects: list[Subject]) -> Subject:
 
 
 def _date_value(d: Any) -> str | None:
+    """The value a figure holds at: the last day for 截至/底/末 (as of), else the TIMEX3 value."""
     if d is None:
         return None
-    mod = _get(d, "mod")
-    if mod in ("END", "AS_OF") and _get(d, "end_date"):
+    mods = set(str(_get(d, "mod") or "").split("+"))
+    if mods & {"END", "AS_OF"} and _get(d, "end_date"):
         return _get(d, "end_date")
     return _get(d, "value")
 
 
+def _is_point(d: Any) -> bool:
+    """Only dates (not durations like 近5年, not sets like 每年) can say when a figure holds."""
+    return (_get(d, "type") or "date") == "date"
+
+
+class _Walker:
+    """Walks a document's blocks in reading order, carrying topic, subject and date."""
+
+    def __init__(self, ff: FactFinder):
+        self.ff, self.doc, self.text = ff, ff.doc, ff.doc.text
+        self.rows: list[FactRow] = []
+        self.topic: list[Subject] = []
+        self.named_topic = False
+        self.context_date: Any = None
+        self.num_starts = [_get(n, "start") for n in ff.nums]
+        self.sent_starts = [_get(x, "start") for x in ff.sents]
+
+    def run(self) -> list[FactRow]:
+        for block in self.doc.blocks:
+            if block.start < 0 or block.role in ("footnote", "caption", "table", "title", "author",
+                                                 "affiliation", "keywords"):
+                continue
+            if block.role == "heading":
+                topic = self.ff.topic_of_heading(block.start, block.end)
+                self.named_topic = bool(topic) and topic[0].canonical is not None or bool(
+                    self.ff.entities_in(block.start, block.end))
+                self.topic = topic or self.topic
+                continue
+            sents = [x for x in self.ff.sents if block.start <= _get(x, "start") < block.end] or [
+                {"sent_id": -1, "start": block.start, "end": block.end}]
+            for sent in sents:
+                self.sentence(sent)
+        return self.rows
+
+    def default_subject(self) -> Subject | None:
+        if self.named_topic and self.topic:
+            return _join(self.topic)
+        return self.ff.region
+
+    def sentence(self, sent: Any) -> None:
+        ff, text = self.ff, self.text
+        s_start, s_end = _get(sent, "start"), _get(sent, "end")
+        sent_dates = [d for d in ff.dates if s_start <= _get(d, "start") < s_end]
+        last: Subject | None = None
+        for cs, ce in clauses(text, s_start, s_end):
+            clause_dates = [d for d in sent_dates if cs <= _get(d, "start") < ce]
+            i = bisect_right(self.num_starts, cs - 1)
+            cnums = []
+            while i < len(ff.nums) and _get(ff.nums[i], "start") < ce:
+                cnums.append(ff.nums[i])
+                i += 1
+            subj, subj_end = self.subject(cs, ce, clause_dates, cnums, last)
+            if subj is not None:
+                last = subj
+            else:
+                subj = self.default_subject()
+            self.clause(sent, cs, ce, subj, subj_end, cnums, clause_dates, sent_dates)
+        points = [d for d in sent_dates if _is_point(d)]
+        if points:
+            self.context_date = points[-1]
+
+    def subject(self, cs: int, ce: int, clause_dates: list[Any], cnums: list[Any],
+                last: Subject | None) -> tuple[Subject | None, int]:
+        """An entity opening the clause, else an anaphor, else the previous clause's subject."""
+        ff, text = self.ff, self.text
+        off = cs + len(text[cs:ce]) - len(ff._strip_head(text[cs:ce].lstrip()))
+        for d in clause_dates:  # 截至11月底，…  /  2024年全省…
+            if _get(d, "start") <= off + 1 and _get(d, "end") > off:
+                off = ce - len(ff._strip_head(text[_get(d, "end"):ce].lstrip("，, ")))
+        first_num = _get(cnums[0], "start") if cnums else ce
+        for e in ff.entities_in(cs, first_num):
+            if _get(e, "label") in SUBJECT_LABELS and _get(e, "start") - off <= 1 \
+                    and _get(e, "end") - cs in _word_ends(text[cs:ce]):
+                end = _get(e, "end")
+                head = next((h for h in ff.subject_heads if text.startswith(h, end)), "")
+                return Subject(_get(e, "text") + head, None if head else _get(e, "canonical")), end + len(head)
+        for w in ff.anaphors:
+            if text.startswith(w, off):
+                return ff.resolve(w, ff.lex.anaphora[w], self.topic, last), off + len(w)
+        return last, cs
+
+    def clause(self, sent: Any, cs: int, ce: int, subj: Subject | None, subj_end: int, cnums: list[Any],
+               clause_dates: list[Any], sent_dates: list[Any]) -> None:
+        ff, text, doc = self.ff, self.text, self.doc
+        s_start, s_end = _get(sent, "start"), _get(sent, "end")
+        usable = [n for n in cnums if _get(n, "kind") not in NOT_FACT_KINDS and doc.role_at(_get(n, "start")) != "footnote"]
+        respective = self.respectively(subj_end, cs, usable)
+        prev_end = max(subj_end, cs)
+        for k, n in enumerate(cnums):
+            n_start, n_end = _get(n, "start"), _get(n, "end")
+            left_from = prev_end
+            prev_end = max(prev_end, n_end)
+            if n not in usable:
+                continue
+            left = text[left_from:n_start]
+            for d in clause_dates:  # a date before the number is not part of its metric
+                if left_from <= _get(d, "start") and _get(d, "end") <= n_start:
+                    left = text[_get(d, "end"):n_start]
+            if left.rstrip()[-1:] and left.rstrip()[-1] in PREPOSITIONS:
+                continue
+            if respective is not None:
+                metric, roles = respective[usable.index(n)], ["respectively"]
+            else:
+                name_before = any(_get(e, "end") == n_start - len(left) + len(left.rstrip()) and
+                                  _get(e, "end") > left_from for e in ff.entities_in(left_from, n_start))
+                nxt = next((_get(m, "start") for m in cnums[k + 1:] if _get(m, "start") >= n_end), ce)
+                metric, roles = ff.metric_and_cues(left.strip(), text[n_end:nxt], name_before)
+            if not metric:
+                continue
+            clause_text = text[cs:n_start]
+            change = "level"
+            for role in ("target", "share", "decrease", "increase"):
+                scope = text[s_start:n_start] if role == "target" else clause_text
+                if any(w in scope for w in ff.change_words[role]):
+                    change = role
+                    break
+            if _get(n, "kind") == "percent" and change == "level" and "占" in clause_text:
+                change = "share"
+            date, dsrc = self.date_for(n_start, clause_dates, sent_dates)
+            conf = 0.3 + (0.25 if roles else 0) + (0.25 if subj else 0) \
+                + (0.1 if any(metric.endswith(x) for x in ff.lex.suffixes) else 0) + (0.1 if date is not None else 0)
+            conf = round(min(conf, 1.0), 2)
+            if conf < ff.min_conf:
+                continue
+            self.rows.append(FactRow(
+                doc_id=doc.doc_id, fact_id=len(self.rows), subject=subj.text if subj else "",
+                subject_canonical=subj.canonical if subj else None, metric=metric, number_id=n_start,
+                value=_get(n, "value"), unit=_get(n, "unit"), approx=_get(n, "approx"), change=change,
+                date_value=_date_value(date), date_id=_get(date, "start") if date is not None else None,
+                date_source=dsrc, evidence=text[s_start:s_end].strip(), sent_id=_get(sent, "sent_id", -1),
+                start=n_start, end=n_end, page=doc.page_at(n_start), confidence=conf))
+
+    def respectively(self, subj_end: int, cs: int, usable: list[Any]) -> list[str] | None:
+        """生产安全事故起数、死亡人数分别下降40.5%、32.7%: the k-th metric goes with the k-th number."""
+        if len(usable) < 2:
+            return None
+        text = self.text
+        head = text[max(subj_end, cs):_get(usable[0], "start")]
+        k = head.find("分别")
+        if k < 0:
+            return None
+        names = [self.ff._strip_head(x.strip()) for x in re.split(r"、|和|及|与", head[:k]) if x.strip()]
+        if len(names) != len(usable) or not all(names):
+            return None
+        return names
+
+    def date_for(self, n_start: int, clause_dates: list[Any], sent_dates: list[Any]) -> tuple[Any, str | None]:
+        clause_pts = [d for d in clause_dates if _is_point(d)]
+        before = [d for d in clause_pts if _get(d, "start") < n_start] or clause_pts
+        if before:
+            return before[-1], "clause"
+        sd = [d for d in sent_dates if _is_point(d) and _get(d, "start") < n_start]
+        if sd:
+            return sd[-1], "sentence"
+        if self.context_date is not None:
+            return self.context_date, "context"
+        first = next((d for d in self.ff.dates if _is_point(d)), None)
+        return (first, "document") if first is not None else (None, None)
+
+
 def find_facts(doc: Document, lex: Lexicon | None = None, min_confidence: float = 0.5) -> list[FactRow]:
-    lex = lex or Lexicon.load()
-    ff = FactFinder(doc, lex, min_confidence)
-    text = doc.text
-    rows: list[FactRow] = []
-    topic: list[Subject] = []
-    last: Subject | None = None
-    context_date: Any = None
-    nums_by_start = ff.nums
-    num_starts = [_get(n, "start") for n in nums_by_start]
-    sent_starts = [_get(s, "start") for s in ff.sents]
-
-    def sentence_of(off: int) -> Any | None:
-        i = bisect_right(sent_starts, off) - 1
-        return ff.sents[i] if i >= 0 and _get(ff.sents[i], "end") > off else None
-
-    for block in doc.blocks:
-        if block.start < 0 or block.role in ("footnote", "caption", "table"):
-            continue
-        if block.role == "heading":
-            topic = ff.topic_of_heading(block.start, block.end) or topic
-            last = None
-            continue
-        if block.role in ("title", "abstract"):
-            last = None
-        # sentences of this block (fall back to the block itself when the segment stage did not run)
-        sents = [s for s in ff.sents if block.start <= _get(s, "start") < block.end] or [
-            {"sent_id": -1, "start": block.start, "end": block.end}]
-        for s in sents:
-            s_start, s_end = _get(s, "start"), _get(s, "end")
-            sent_dates = [d for d in ff.dates if s_start <= _get(d, "start") < s_end]
-            for cs, ce in clauses(text, s_start, s_end):
-                clause_dates = [d for d in sent_dates if cs <= _get(d, "start") < ce]
-                i = bisect_right(num_starts, cs - 1)
-                cnums = []
-                while i < len(nums_by_start) and _get(nums_by_start[i], "start") < ce:
-                    cnums.append(nums_by_start[i])
-                    i += 1
-                # subject: an entity opening the clause, an anaphor, else the previous one
-                subj, subj_end = None, cs
-                body = text[cs:ce]
-                lead = len(body) - len(body.lstrip())
-                head_text = ff._strip_head(body.lstrip())
-                off = cs + lead + (len(body.lstrip()) - len(head_text))
-                for d in clause_dates:
-                    if _get(d, "start") <= off + 1 and _get(d, "end") > off:
-                        off = _get(d, "end")
-                        rest = ff._strip_head(text[off:ce])
-                        off = ce - len(rest)
-                first_num = _get(cnums[0], "start") if cnums else ce
-                for e in ff.entities_in(cs, first_num):
-                    if _get(e, "label") in SUBJECT_LABELS and _get(e, "start") - off <= 1:
-                        subj, subj_end = Subject(_get(e, "text"), _get(e, "canonical")), _get(e, "end")
-                        break
-                if subj is None:
-                    for w in ff.anaphors:
-                        if text.startswith(w, off):
-                            subj = ff.resolve(w, lex.anaphora[w], topic, last)
-                            subj_end = off + len(w)
-                            break
-                if subj is None:
-                    subj = last
-                else:
-                    last = subj
-                prev_end = subj_end
-                for n in cnums:
-                    n_start, n_end = _get(n, "start"), _get(n, "end")
-                    if _get(n, "kind") in NOT_FACT_KINDS or doc.role_at(n_start) == "footnote":
-                        prev_end = n_end
-                        continue
-                    left = text[max(prev_end, cs):n_start]
-                    # dates inside the left part are not part of the metric
-                    for d in clause_dates:
-                        if max(prev_end, cs) <= _get(d, "start") < n_start:
-                            left = text[_get(d, "end"):n_start] if _get(d, "end") <= n_start else left
-                    right = text[n_end:ce]
-                    if left.rstrip()[-1:] and left.rstrip()[-1] in PREPOSITIONS:
-                        prev_end = n_end
-                        continue
-                    # in a list (313727条序列、23797个变异) what precedes the last 、 was the previous item
-                    metric, roles = ff.metric_and_cues(left.split("、")[-1].strip(), right)
-                    prev_end = n_end
-                    if not metric:
-                        continue
-                    clause_text = text[cs:n_start]
-                    change = "level"
-                    for role in ("target", "share", "decrease", "increase"):
-                        scope = text[s_start:n_start] if role == "target" else clause_text
-                        if any(w in scope for w in ff.change_words[role]):
-                            change = role
-                            break
-                    if _get(n, "kind") == "percent" and change == "level" and "占" in clause_text:
-                        change = "share"
-                    before = [d for d in clause_dates if _get(d, "start") < n_start] or clause_dates
-                    if before:
-                        date, dsrc = before[-1], "clause"
-                    else:
-                        sd = [d for d in sent_dates if _get(d, "start") < n_start]
-                        if sd:
-                            date, dsrc = sd[-1], "sentence"
-                        elif context_date is not None:
-                            date, dsrc = context_date, "context"
-                        elif ff.dates:
-                            date, dsrc = ff.dates[0], "document"
-                        else:
-                            date, dsrc = None, None
-                    conf = 0.3 + (0.25 if roles else 0) + (0.25 if subj else 0) \
-                        + (0.1 if any(metric.endswith(x) for x in lex.suffixes) else 0) + (0.1 if date is not None else 0)
-                    conf = round(min(conf, 1.0), 2)
-                    if conf < ff.min_conf:
-                        continue
-                    sent = sentence_of(n_start)
-                    rows.append(FactRow(
-                        doc_id=doc.doc_id, fact_id=len(rows), subject=subj.text if subj else "",
-                        subject_canonical=subj.canonical if subj else None, metric=metric, number_id=n_start,
-                        value=_get(n, "value"), unit=_get(n, "unit"), approx=_get(n, "approx"), change=change,
-                        date_value=_date_value(date), date_id=_get(date, "start") if date is not None else None,
-                        date_source=dsrc, evidence=text[s_start:s_end].strip(),
-                        sent_id=_get(sent, "sent_id", -1) if sent is not None else -1,
-                        start=n_start, end=n_end, page=doc.page_at(n_start), confidence=conf))
-            if sent_dates:
-                context_date = sent_dates[-1]
-    return rows
+    """The facts of one document, in reading order."""
+    return _Walker(FactFinder(doc, lex or Lexicon.load(), min_confidence)).run()
 
 
 @stage("facts")
