@@ -303,7 +303,7 @@ MONEY_END_RE = re.compile(r"整|正|钱")
 ENUM_START_RE = re.compile(r"\d{1,3}(?:[.．、](?!\d)|[ \u00a0\t]+(?=\D))")
 FIGURES_ONLY_RE = re.compile(r"\s*(?:[-+]?\d[\d,.]*\s*[%‰]?\s*)+")
 BLOCK_ONLY_NUMBER_RE = re.compile(r"\s*[-–—]?\s*(?:第\s*)?\d{1,4}\s*(?:页)?\s*[-–—]?\s*$")
-LABEL_UNIT_RE = re.compile(r"[（(]([^（()）]{1,6})[)）]\s?[:：]\s?\Z")   # 价格(元)：82.42
+LABEL_UNIT_RE = re.compile(r"[（(]([^（()）]{1,6})[)）][:：]?\s*\Z")   # 价格(元)：82.42
 EN_UNIT_RE = re.compile(r"[ \u00a0]([a-z]+)")
 
 
@@ -326,6 +326,7 @@ class _Q:
     cn_text: str = ""
     sign: bool = False
     cue: bool = False             # a bare number with a cue word before it (为/达/：)
+    labelled: bool = False        # the unit came from a row label: 绝对涨幅(%) 7.18 32.88
     step: float = 0.0             # 1100多 → 100: the place 多/余 rounds at, so upper = value + step
 
 
@@ -527,7 +528,9 @@ class Extractor:
         # ranges: 3–5%, 1万-5万元, 两到三万港元, 8500到3万
         if q.unit_kind != "date" and q.kind is None and q.approx is None:
             rm = RANGE_RE.match(text, q.end)
-            if rm and (rm.group(0).strip() != "to" or not q.cn):
+            conn = rm.group(0) if rm else ""
+            signlike = conn[:1] in " \u00a0" and conn[-1:] not in " \u00a0" and conn.strip() in "-－"
+            if rm and not signlike and (conn.strip() != "to" or not q.cn):   # "-60% -40%": a sign
                 m2 = NUM_RE.match(text, rm.end())
                 if m2 and not m2.group("sign"):
                     q2 = self._core(text, m2)
@@ -652,6 +655,14 @@ def extract(text: str, standalone: bool = False, roles: Any = None) -> list[_Q]:
                     and b.kind in (None,) and re.fullmatch(r"\s?、\s?", text[a.end:b.start]) and a.cn == b.cn:
                 a.value *= b.mag
                 a.mag, a.unit, a.unit_kind = b.mag, b.unit, b.unit_kind
+    if not standalone:
+        # a labelled row: 绝对涨幅(%) 7.18 32.88 80.86 — the label's unit runs along the row
+        for a, b in zip(out, out[1:]):
+            if a.labelled and b.unit is None and b.mag == 1 and b.kind is None and b.approx is None \
+                    and not b.cn and text[a.end:b.start].strip() == "":
+                b.value *= a.mag
+                b.unit, b.unit_kind, b.mag, b.labelled = a.unit, a.unit_kind, a.mag, True
+        out = _drop_scales(text, out)
     keep = []
     for q in out:
         if q.kind == "code":
@@ -667,6 +678,33 @@ def extract(text: str, standalone: bool = False, roles: Any = None) -> list[_Q]:
     for q in keep:
         _finish(q)
     return [q for q in keep if math.isfinite(q.value)]
+
+
+def _drop_scales(text: str, qs: list[_Q]) -> list[_Q]:
+    """Axis scales: three or more figures of one unit, nothing but spaces between them, in equal
+    steps (100% 120% 140% …, -60% -40% -20%). A table row (4.5% 110.0% 135.1%) has no such step."""
+    drop: set[int] = set()
+    i = 0
+    while i < len(qs):
+        j = i
+        while (j + 1 < len(qs) and qs[j + 1].unit == qs[i].unit and qs[j + 1].kind is None
+               and qs[j + 1].approx is None and not text[qs[j].end:qs[j + 1].start].strip()):
+            j += 1
+        run = qs[i:j + 1]
+        if len(run) >= 3 and run[0].kind is None and run[0].approx is None:
+            k = 0
+            while k + 2 < len(run):
+                step = run[k + 1].value - run[k].value
+                m = k + 1
+                while m + 1 < len(run) and step and abs(run[m + 1].value - run[m].value - step) < 1e-9:
+                    m += 1
+                if m - k + 1 >= 3:
+                    drop.update(range(i + k, i + m + 1))
+                    k = m + 1
+                else:
+                    k += 1
+        i = j + 1
+    return [q for n, q in enumerate(qs) if n not in drop]
 
 
 def _plausible(text: str, q: _Q, ex: Extractor, lx: Lexicon) -> bool:
@@ -750,6 +788,7 @@ def _label_unit(text: str, q: _Q, lx: Lexicon) -> bool:
         q.lower *= mag
         q.upper = q.upper * mag if q.upper is not None else None
     q.mag = mag
+    q.labelled = True
     return True
 
 

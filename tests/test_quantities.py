@@ -89,6 +89,11 @@ def test_noise_is_not_quantities():
     assert found(text) == {}
 
 
+def test_axis_scales_are_not_figures_but_table_rows_are():
+    f = found("市场表现 100% 120% 140% 160%\n-60% -40% -20% 同比 4.5% 110.0% 135.1% 37.2%")
+    assert set(f) == {"4.5%", "110.0%", "135.1%", "37.2%"}
+
+
 def test_footnote_markers_glued_to_figures_are_dropped():
     f = found("收录论文1100多篇1，总阅读数达到365.3万次4。")
     assert set(f) == {"1100多篇", "365.3万次"}
@@ -96,6 +101,11 @@ def test_footnote_markers_glued_to_figures_are_dropped():
 
 def test_lexicalized_and_article_numerals():
     assert found("第一时间通报，千万不要大意，万一出现，一道努力，三元布局，汽车零部件，见表2-3") == {}
+
+
+def test_row_label_unit_runs_along_the_row():
+    f = found("绝对涨幅(%)\n7.18 32.88 80.86相对涨幅(%)\n8.10 25.93")
+    assert [(v[0], v[1]) for v in f.values()] == [(7.18, "%"), (32.88, "%"), (80.86, "%"), (8.1, "%"), (25.93, "%")]
 
 
 def test_kuai_is_money_only_with_jiao_or_qian():
