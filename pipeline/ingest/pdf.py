@@ -622,7 +622,7 @@ def read_pdf(doc: Document, data: bytes, cfg: dict[str, Any]) -> None:
         doc.meta["pdf_date"] = date
 
     # text layer present?
-    counts = [sum(1 for c in p.chars if not c.text.isspace()) for p in pages]
+    counts = [sum(1 for c in p.chars if not c.text.isspace()) + p.rotated for p in pages]
     min_chars = int(cfg["min_chars_per_page"])
     empty_pages = [p.number for p, n in zip(pages, counts) if n < min_chars]
     if len(empty_pages) == len(pages):
@@ -639,6 +639,9 @@ def read_pdf(doc: Document, data: bytes, cfg: dict[str, Any]) -> None:
         return
     if empty_pages:
         notes.append(f"{len(empty_pages)} of {len(pages)} pages have no text layer")
+    rotated = sum(p.rotated for p in pages)
+    if rotated:
+        notes.append(f"{rotated} characters of rotated text left out")
     truncated = [p.number for p in pages if p.truncated]
     if truncated:
         notes.append(f"page(s) {','.join(map(str, truncated[:5]))} truncated at {cfg['max_chars_per_page']} characters")
