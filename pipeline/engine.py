@@ -299,18 +299,25 @@ class LocalPool:
                     if id(w) in seen:
                         continue
                     seen.add(id(w))
-                    try:
-                        while w.conn.poll():
+                    while True:
+                        try:
+                            if not w.conn.poll():
+                                break
                             kind, payload = w.conn.recv()
-                            if kind == "ready":
-                                w.ready = True
-                                failed_starts = 0
-                                self.startup_seconds.append(time.monotonic() - w.born)
-                            elif kind == "done":
-                                w.task = None
-                                yield payload
-                    except (EOFError, OSError):
-                        pass
+                        except (EOFError, OSError):
+                            break
+                        except Exception as exc:  # a result that does not unpickle here
+                            if w.task:
+                                (src, chash), w.task = w.task, None
+                                yield failed(src, f"result could not be received: {ingest.one_line(exc)}", chash)
+                            continue
+                        if kind == "ready":
+                            w.ready = True
+                            failed_starts = 0
+                            self.startup_seconds.append(time.monotonic() - w.born)
+                        elif kind == "done":
+                            w.task = None
+                            yield payload
                     if not w.proc.is_alive():
                         w.proc.join(1)
                         replace.append((w, f"worker died (exit code {w.proc.exitcode})"))
@@ -539,7 +546,17 @@ def _process_all(todo, store, key, cfg, jobs, timeout, engine, scheduler, report
         if store.ensure_tables(res.get("schemas") or {}):
             rebuilt = True
             fresh.clear()
-        store.write(res["source"], res["content_hash"], key, res["tables"])
+        try:
+            store.write(res["source"], res["content_hash"], key, res["tables"])
+        except Exception as exc:  # rows the database refuses: the document fails, not the batch
+            res = failed(res["source"], f"results could not be stored: {ingest.one_line(exc)}",
+                         res["content_hash"])
+            try:
+                store.write(res["source"], res["content_hash"], key, res["tables"])
+            except Exception as exc2:
+                say(f"{res['source']}: not stored: {ingest.one_line(exc2)}")
+                bar.update(1)
+                continue
         written.add(res["source"])
         fresh.add(res["source"])
         report.processed += 1

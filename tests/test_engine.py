@@ -48,6 +48,8 @@ def make(cfg):
         if "DIE" in doc.text:
             os._exit(3)
         time.sleep(sleep)
+        if "BADROW" in doc.text:
+            doc.add_rows("probe_marks", [Mark(doc.doc_id, "not a number", "x")])
         doc.add_rows("probe_marks", [Mark(doc.doc_id, i, w) for i, w in enumerate(sorted(set(doc.text.split())))])
     return run
 '''
@@ -103,7 +105,8 @@ def cli(*args: str, env_extra: dict[str, str] | None = None, **kw) -> subprocess
 
 def test_failures_and_hangs_get_status_rows_and_the_batch_goes_on(tmp_path, probe, capsys):
     src = make_docs(tmp_path / "in", 3, {"hang.txt": "this one will HANG", "boom.txt": "BOOM here",
-                                         "die.txt": "workers DIE too", "empty.txt": ""})
+                                         "die.txt": "workers DIE too", "empty.txt": "",
+                                         "bad.txt": "a BADROW for the database"})
     out = tmp_path / "out"
     t0 = time.monotonic()
     code = cli_main(["run", str(src), "--out", str(out), "--jobs", "2", "--timeout", "2",
@@ -115,9 +118,10 @@ def test_failures_and_hangs_get_status_rows_and_the_batch_goes_on(tmp_path, prob
     assert docs["boom.txt"][0] == "error" and "probe exploded" in docs["boom.txt"][1]
     assert docs["die.txt"][0] == "error" and "worker died" in docs["die.txt"][1]
     assert docs["empty.txt"][0] == "empty"
+    assert docs["bad.txt"][0] == "error" and "could not be stored" in docs["bad.txt"][1]
     assert [docs[f"doc{i:02d}.txt"][0] for i in range(3)] == ["ok"] * 3
     summary = capsys.readouterr().out.strip().splitlines()[-1]
-    assert summary.startswith("7 documents (empty 1, error 3, ok 3)")
+    assert summary.startswith("8 documents (empty 1, error 4, ok 3)")
     # the three good documents have their rows, the failed ones none
     marks = (out / "probe_marks.csv").read_text(encoding="utf-8").splitlines()
     assert len({ln.split(",")[0] for ln in marks[1:]}) == 3
