@@ -18,7 +18,7 @@ CFG = load_config(overrides={"pipeline": {"stages": ["segment", "entities"]}})
 class NoModel:
     """The rules and the gazetteer alone (the trained model is tested by its own suite)."""
 
-    def cands(self, *a):
+    def cands(self, *a, **k):
         return []
 
 

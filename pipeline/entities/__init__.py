@@ -94,19 +94,59 @@ class ZhModel:
             print(f"warning: entities: Chinese NER model not available ({exc}); rules only",
                   file=sys.stderr)
 
-    def cands(self, text: str, sents: list[tuple[int, int]], lex: Lexicon) -> list[Cand]:
+    def cands(self, text: str, sents: list[tuple[int, int]], lex: Lexicon,
+              toks: list[list[Tok]] | None = None) -> list[Cand]:
         if self.ner is None:
             return []
-        todo = [(s, e) for s, e in sents if any(is_cjk(c) for c in text[s:e])]
+        todo = [i for i, (s, e) in enumerate(sents) if any(is_cjk(c) for c in text[s:e])]
         out = []
-        for (s, _), spans in zip(todo, self.ner.predict([text[s:e] for s, e in todo])):
+        for i, spans in zip(todo, self.ner.predict([text[sents[i][0]:sents[i][1]] for i in todo])):
+            s = sents[i][0]
+            cuts = _inner_cuts(toks[i], lex) if toks else set()
             for a, b, label in spans:
                 name = text[s + a:s + b]
                 lab = map_model_label(label, name.strip(), lex)
-                if lab and name.strip():
-                    lead = len(name) - len(name.lstrip())
-                    out.append(Cand(s + a + lead, s + a + lead + len(name.strip()), lab, "model", prio=1))
+                if not (lab and name.strip()):
+                    continue
+                start = s + a + len(name) - len(name.lstrip())
+                end = start + len(name.strip())
+                while start < end and not (text[start].isalnum() or text[start] in "《"):
+                    start += 1      # punctuation at the edges: 延吉-
+                while end > start and not text[end - 1].isalnum():
+                    end -= 1
+                if start in cuts or end in cuts or not plausible(text[start:end], lab, lex):
+                    continue        # cuts a dictionary word: 中国科(学家), 武汉一(线)
+                out.append(Cand(start, end, lab, "model", prio=1))
         return out
+
+
+_NAME_TAGS = ("nr", "ns", "nt", "nz", "j")
+
+
+def plausible(name: str, label: str, lex: Lexicon) -> bool:
+    """Shape checks on a model span: what no name looks like is dropped, whatever the model says."""
+    if len(name) < 2:
+        return False
+    han = [is_cjk(c) for c in name]
+    if any(han) and name[-1].isdigit():
+        return False                # 吉化1: a footnote marker or a count glued on
+    if any(han) and not all(han[i] or name[i] in "·•-" for i in range(len(name))) and label == "PERSON":
+        return False
+    if label == "PERSON" and all(han) and not 2 <= len(name) <= 4:
+        return False                # Chinese personal names are 2-4 characters
+    tag = lex.tag(name)
+    if tag is not None and not tag.startswith(_NAME_TAGS):
+        return False                # a common word: 城市, 美丽
+    return True
+
+
+def _inner_cuts(toks: list[Tok], lex: Lexicon) -> set[int]:
+    """Offsets inside tokens that jieba's dictionary knows as words: no name starts or ends there."""
+    cuts: set[int] = set()
+    for t in toks:
+        if len(t.text) > 1 and lex.tag(t.text) is not None:
+            cuts.update(range(t.start + 1, t.end))
+    return cuts
 
 
 def extract(doc: Document, lex: Lexicon, model: ZhModel, cfg: dict[str, Any]) -> None:
@@ -128,7 +168,7 @@ def extract(doc: Document, lex: Lexicon, model: ZhModel, cfg: dict[str, Any]) ->
         cands += quoted_cands(st, s, lex)
         cands += person_cands(st, s, toks[si], lex)
         cands += gazetteer_cands(st, s, toks[si], lex)
-    cands += model.cands(text, sents, lex)
+    cands += model.cands(text, sents, lex, toks)
     if cfg.get("english", True):
         cands += english_cands(text, runs, cfg)
     linker = _aliases.Linker(lex)
