@@ -87,6 +87,14 @@ def _rows(name: str) -> list[list[str]]:
     return out
 
 
+def _lunar_lexicon() -> dict[str, dict[str, tuple[int, int]]]:
+    out: dict[str, dict[str, tuple[int, int]]] = {"marker": {}, "month": {}, "festival": {}, "term": {}}
+    for r in _rows("lunar.tsv"):
+        nums = [int(x) for x in r[2:4]] + [0, 0]
+        out[r[0]][r[1]] = (nums[0], nums[1])
+    return out
+
+
 def _alt(words) -> str:
     """Alternation, longest first so 上年同期 wins over 上年."""
     words = sorted(set(words), key=lambda w: (-len(w), w))
@@ -100,19 +108,20 @@ class Lexicon:
     parts: dict[tuple[str, str], tuple[int, int, str]]
     relative: dict[str, tuple[str, int, str]]
     months_en: dict[str, int]
-    festivals: dict[str, tuple[int, int]]
+    festivals: dict[str, tuple[int, ...]]
     plans: dict[str, tuple[int, int]]
     durations: dict[str, str]
     doc_cues: list[str]
     doc_cues_not: list[str]
     offsets: dict[tuple[str, str], tuple[str, str, str]]
     weekdays: dict[str, int]
-    seasons: dict[str, tuple[str, int, int]]
+    seasons: dict[str, tuple[str, str, str]]
     short_year: dict[str, list[str]]
     year_spans: dict[str, tuple[int, int, str]]
     rel_guard: dict[str, tuple[str, str]]
     part_guard: dict[str, str]
     guards: dict[str, list[str]]
+    lunar: dict[str, dict[str, tuple[int, int]]]
 
 
 @lru_cache(maxsize=1)
@@ -133,21 +142,20 @@ def lexicon() -> Lexicon:
     months = {r[0]: int(r[1]) for r in _rows("months_en.tsv")}
     fest = {}
     for r in _rows("festivals.tsv"):
-        mm, dd = r[1].split("-")
-        fest[r[0]] = (int(mm), int(dd))
+        fest[r[0]] = tuple(int(x) for x in r[1].split("-"))   # (month, day) or (month, nth, weekday)
     plans = {r[0]: (int(r[1]), int(r[2])) for r in _rows("plans.tsv")}
     durs = {r[0]: r[1] for r in _rows("durations.tsv")}
     cues = [r[1] for r in _rows("doc_date_cues.tsv") if r[0] == "cue"]
     cues_not = [r[1] for r in _rows("doc_date_cues.tsv") if r[0] == "not"]
     offsets = {(r[0], r[1]): (r[2], "" if r[3] == "-" else r[3], r[4]) for r in _rows("offsets.tsv")}
     weekdays = {r[0]: int(r[1]) for r in _rows("weekdays.tsv")}
-    seasons = {r[0]: (r[1], int(r[2]), int(r[3])) for r in _rows("seasons.tsv")}
+    seasons = {r[0]: (r[1], r[2], r[3]) for r in _rows("seasons.tsv")}
     short = {}
     for r in _rows("short_years.tsv"):
         short[r[0]] = [w.replace("\\n", "\n") for w in r[1:]]
     spans = {r[0]: (int(r[1]), int(r[2]), r[3]) for r in _rows("year_spans.tsv")}
     return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues, cues_not, offsets, weekdays, seasons, short,
-                   spans, rel_guard, part_guard, {r[0]: r[1:] for r in _rows("guards.tsv")})
+                   spans, rel_guard, part_guard, {r[0]: r[1:] for r in _rows("guards.tsv")}, _lunar_lexicon())
 
 
 # ---------------------------------------------------------------------------------------
@@ -241,6 +249,11 @@ def patterns() -> Patterns:
     ysp = _alt(list(lx.year_spans))
     wdays = _alt([w for w in lx.weekdays if not w.isascii()])
     seasons = _alt([w for w in lx.seasons if not w.isascii()])
+    seasons2 = _alt([w for w in lx.seasons if not w.isascii() and len(w) > 1])
+    lmark = _alt(lx.lunar["marker"])
+    lmonth = _alt(lx.lunar["month"])
+    lfest = _alt(lx.lunar["festival"])
+    terms = _alt(lx.lunar["term"])
     guards = {r[0]: r[1:] for r in _rows("guards.tsv")}
     bare_not = re.escape("".join(guards.get("bare_day_not_before", ["0123456789"])))
     zh_parts = _alt([w for (w, u) in lx.parts if not w.isascii() and u in ("year", "month", "quarter")])
@@ -249,13 +262,15 @@ def patterns() -> Patterns:
     # every Chinese date starts with one of these characters: checking it first keeps the
     # scan of a long text fast (the rest of the pattern is a nest of optional groups)
     firsts = set("0123456789〇零○一二三四五六七八九十两廿第首Qq上下")
-    for words in (lx.pre, lx.post, rel, lx.festivals, [w for (w, _u) in lx.parts], lx.weekdays):
+    for words in (lx.pre, lx.post, rel, lx.festivals, [w for (w, _u) in lx.parts], lx.weekdays, lx.year_spans,
+                  lx.seasons, ["闰", "大年"], *lx.lunar.values()):
         firsts.update(w[0] for w in words if not w.isascii())
     first = "".join(sorted(firsts)).replace("-", "")
     zh = re.compile(rf"""
         (?<![0-9A-Za-z._/])
         (?=[{first}])
         (?P<pre>(?:{zh_pre}){SP})?
+        (?P<lmark1>{lmark})?
         (?:
             (?P<ysp>{ysp})
           | (?P<relp>{relp})
@@ -267,8 +282,14 @@ def patterns() -> Patterns:
               |(?P<y>{Y4}|\d\d|{CNY}){SP}年(?![龄级纪轻])(?:度)?
               |(?P<yb>{Y4})(?={SP}(?:上半年|下半年|年度|第?[一二三四1-4]季度|[Qq][1-4])))?
             {SP}
+            (?P<lmark2>{lmark})?
             (?:
                 (?P<rm>{relm})
+              | (?P<leap>闰)(?P<lmn>{MON})月
+              | (?P<lleap>闰)?(?P<lmw>{lmonth})
+              | (?P<lfest>{lfest})
+              | 大年(?P<dnian>初[一二三四五六七八九十])
+              | (?P<term>{terms})
               | (?P<m>{MON})(?:{SP}{RNG}{SP}(?P<m2>{MON}))?{SP}月份?
               | 第(?P<mo>{MON})个月 | (?P<m1>首)月
               | (?P<fest>{fest})
@@ -282,12 +303,15 @@ def patterns() -> Patterns:
               | (?P<rw>{relw})(?:(?P<wd1>{wdays})|(?:周|星期|礼拜)?(?P<wdn>[一二三四五六日天]))?
               | (?P<wd>{wdays})
               | (?<=年)(?P<season>{seasons})
+              | (?P<season2>{seasons2})
             )?
             (?:的?第(?P<wk>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})个?(?:(?:周|星期|礼拜)(?P<wkd>[一二三四五六日天])?))?
             (?:(?P<dsp>前|后|最后)(?P<dk>\d{{1,2}}|[一二三四五六七八九十两]{{1,3}})天)?
             (?:
                 {SP}(?P<d>{DAY}|{CNDAY})(?:{SP}{RNG}{SP}(?P<d2>{DAY}|{CNDAY}))?{SP}[日号]
               | (?<=月)(?P<dn>{DAY})(?![{bare_not}])
+              | (?<=月)(?P<dl>初(?:[一二三四五六七八九十]|\d{{1,2}})|廿[一二三四五六七八九]?|二十[一二三四五六七八九]?|三十|十[一二三四五六七八九])
+                (?![日号0-9个次年多余万千百亿%])
             )?
             (?P<part>{zh_parts})?
         )
@@ -395,7 +419,10 @@ class Mention:
     week: int | None = None                    # week of year, or of month when month set
     weekday: int | None = None                 # 1 = Monday
     dspan: tuple[str, int] | None = None       # 前两天 / 最后五天 of a month
-    season: tuple[str, int, int] | None = None # (SP/SU/FA/WI, first month, last month)
+    season: tuple[str, str, str] | None = None # (SP/SU/FA/WI, first, last): months or solar terms
+    lunar: bool = False                        # month/day are of the Chinese lunar calendar
+    leap: bool = False                         # 闰四月
+    term: str | None = None                    # a solar term (冬至)
     offset: tuple[float, str, str, str] | None = None  # (n, unit, kind, reading) of 三年前, 近三个月
     rel: tuple[str, int, str] | None = None    # (unit, offset, reading)
     decade: int | None = None                  # 198 for the 1980s
@@ -567,7 +594,8 @@ class Normaliser:
         for m in self.pt.zh.finditer(text):
             g = m.groupdict()
             core = [k for k in ("ysp", "relp", "dec", "dec4", "centb", "ry", "y", "yb", "rm", "m", "fest", "rq", "q", "q1", "qq",
-                                "qsp", "msp", "rd", "d", "dn", "wk", "rw", "wd", "mo", "m1", "season") if g[k]]
+                                "qsp", "msp", "rd", "d", "dn", "wk", "rw", "wd", "mo", "m1", "season",
+                                "lmn", "lmw", "lfest", "dnian", "term", "dl", "season2") if g[k]]
             if not core and not (g["part"] and g["part"][0] in "年月上下"):
                 continue
             if self._inside_word(text, m, ("ry", "rm", "rq", "rd", "relp", "rw")):
@@ -618,7 +646,8 @@ class Normaliser:
                     if after.startswith("年代") and ys.endswith("0"):
                         continue   # 1990年代 / 80年代 are decades (the decade pattern), not years
                     if len(ys) == 2 and ys.isdigit() and not (g["m"] or g["part"] or g["q"] or g["qq"] or g["msp"]
-                                                              or g["qsp"] or g["wk"] or g["mo"] or g["m1"]):
+                                                              or g["qsp"] or g["wk"] or g["mo"] or g["m1"]
+                                                              or g["term"] or g["lfest"] or g["lmw"] or g["lmn"]):
                         if not self._short_year(text, m.start("y"), m.end()):
                             continue
                     if len(ys) == 2 and not ys.isdigit() and ys[0] == ys[1] == "一":
@@ -645,9 +674,26 @@ class Normaliser:
                         continue
                     men.dspan = (g["dsp"], k)
                 if g["fest"]:
-                    men.month, men.day = lx.festivals[g["fest"]]
-                if g["season"]:
-                    men.season = lx.seasons[g["season"]]
+                    f = lx.festivals[g["fest"]]
+                    if len(f) == 2:
+                        men.month, men.day = f
+                    else:   # 母亲节: the 2nd Sunday of May
+                        men.month, men.week, men.weekday = f
+                if g["season"] or g["season2"]:
+                    men.season = lx.seasons[g["season"] or g["season2"]]
+                if g["lmn"] or g["lmw"]:
+                    men.month = cn_int(g["lmn"]) if g["lmn"] else lx.lunar["month"][g["lmw"]][0]
+                    men.leap = bool(g["leap"] or g["lleap"])
+                if g["lfest"]:
+                    men.month, men.day = lx.lunar["festival"][g["lfest"]]
+                if g["dnian"]:
+                    men.month, men.day = 1, cn_int(g["dnian"][1:])
+                if g["term"]:
+                    men.term = g["term"]
+                if g["dl"]:
+                    men.day = cn_int(g["dl"].lstrip("初"))
+                men.lunar = bool(g["lmark1"] or g["lmark2"] or g["lmn"] or g["lmw"] or g["lfest"] or g["dnian"]
+                                 or g["dl"] or (g["d"] and g["d"][0] in "初廿"))
                 if g["rq"]:
                     men.rel = lx.relative[g["rq"]]
                 if g["q"] or g["qq"] or g["q1"]:
@@ -680,7 +726,7 @@ class Normaliser:
                         men.rel = ("week", 0, "anaphoric")
                 dstr = g["d"] or g["dn"]
                 if dstr:
-                    has_month = bool(g["m"] or g["rm"] or g["fest"])
+                    has_month = bool(g["m"] or g["rm"] or g["fest"] or g["mo"] or g["lmw"] or g["lmn"])
                     if not has_month and not g["y"] and not g["ry"]:
                         # a bare day: Arabic digits with 日 only (一日之计, 36号文 are not dates)
                         if not dstr.isdigit() or text[m.end("d"):m.end("d") + 1] != "日":
@@ -702,11 +748,11 @@ class Normaliser:
                     if not self._part(men, g["part"], unit) and not self._part(men, g["part"], "year"):
                         continue
                 if not (men.year or men.rel or men.month or men.day or men.quarter or men.half or men.qspan
-                        or men.mspan or men.week or men.part or men.weekday or men.season):
+                        or men.mspan or men.week or men.part or men.weekday or men.season or men.term):
                     continue
                 if men.month is not None and not 1 <= men.month <= 12:
                     continue
-                if men.day is not None and not 1 <= men.day <= 31:
+                if men.day is not None and not (1 <= men.day <= 31 or men.day == -1):
                     continue
             if cut is not None:
                 self._qualify(men, g["pre"], None, text, cut)
@@ -872,8 +918,8 @@ class Normaliser:
             if men.type != "date" or men.year is None or men.month is None or doc.role_at(men.start) == "footnote":
                 continue
             left = text[max(0, men.start - self.cue_window):men.start]
-            if self.pt.cue.search(left):
-                return dt.date(men.year, men.month, men.day or 1), "document"
+            if self.pt.cue.search(left) and self._own_day(men):
+                return self._own_day(men), "document"
         heads = [b for b in doc.blocks if b.start >= 0 and b.role != "footnote"][: self.header_blocks]
         for b in heads:
             if len(b.text.strip()) > self.header_max_chars:
@@ -882,8 +928,8 @@ class Normaliser:
                 left = text[max(b.start, men.start - self.cue_window):men.start]
                 if (b.start <= men.start < b.end and men.year and men.month and men.day
                         and men.type == "date" and not men.mods
-                        and not any(w in left for w in self.lx.doc_cues_not)):
-                    return dt.date(men.year, men.month, men.day or 1), "document"
+                        and not any(w in left for w in self.lx.doc_cues_not) and self._own_day(men)):
+                    return self._own_day(men), "document"
         for key in ("pdf_date", "date"):
             d = _parse_anchor_date(doc.meta.get(key))
             if d:
@@ -891,6 +937,14 @@ class Normaliser:
         if self.ref:
             return self.ref, "reference"
         return None, ""
+
+    def _own_day(self, men: Mention) -> dt.date | None:
+        """The first day a mention with its own year names (lunar and 除夕 included), else None."""
+        try:
+            res = self._resolve_one(men, None, None, "")
+        except (ValueError, OverflowError, KeyError):
+            return None
+        return dt.date.fromisoformat(res[2]) if res and res[2] else None
 
     def resolve(self, mentions: list[Mention], doc_date: dt.date | None, doc_source: str,
                 footnote_of=lambda m: False) -> list[tuple[Mention, str, str, str, str, str]]:
@@ -900,7 +954,10 @@ class Normaliser:
         for men in mentions:
             note = footnote_of(men)
             last = chains[note]
-            res = self._resolve_one(men, last, doc_date, doc_source)
+            try:
+                res = self._resolve_one(men, last, doc_date, doc_source)
+            except (ValueError, OverflowError, KeyError, IndexError):
+                res = None   # a combination the calendar cannot place: no row rather than a failed document
             if res is None:
                 continue
             out.append((men,) + res)
@@ -1059,6 +1116,8 @@ class Normaliser:
 
     def _value(self, men: Mention, y, mth, d, q) -> tuple[str, dt.date | None, dt.date | None]:
         part = self.lx.parts.get(men.part) if men.part else None
+        if (men.lunar or men.term) and y is not None:
+            return _lunar_value(men, y, mth, d)
         if men.century is not None or men.decade is not None:
             first = men.century * 100 if men.century is not None else men.decade * 10
             span = 100 if men.century is not None else 10
@@ -1109,6 +1168,9 @@ class Normaliser:
             return f"{y:04d}", dt.date(y, a, 1), dt.date(y, b, _last_day(y, b))
         if men.season:
             code, a, b = men.season
+            if not a.isdigit():   # between solar terms (立春 … the day before 立夏)
+                return f"{y:04d}-{code}", _term_day(y, a), _term_day(y + (b == "立春"), b) - dt.timedelta(days=1)
+            a, b = int(a), int(b)
             ey = y + 1 if b < a else y
             return f"{y:04d}-{code}", dt.date(y, a, 1), dt.date(ey, b, _last_day(ey, b))
         if men.half:
@@ -1123,6 +1185,45 @@ class Normaliser:
         if part and men.part[1] == "year":
             s, e = dt.date(y, part[0], 1), dt.date(y, part[1], _last_day(y, part[1]))
         return f"{y:04d}", s, e
+
+
+def _term_day(y: int, term: str) -> dt.date:
+    """The day of a solar term in the term year that opens with 立春 of Gregorian year y."""
+    try:
+        from lunar_python import Lunar
+        table = Lunar.fromYmd(y, 6, 1).getJieQiTable()
+        key = {"冬至": "DONG_ZHI", "小寒": "XIAO_HAN", "大寒": "DA_HAN"}.get(term, term)
+        s = table[key]
+        return dt.date(s.getYear(), s.getMonth(), s.getDay())
+    except Exception as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _lunar_value(men: Mention, y: int, m: int | None, d: int | None) -> tuple[str, dt.date, dt.date]:
+    """A lunar date or month, or a solar term, as Gregorian days (lunar-python)."""
+    try:
+        from lunar_python import Lunar, LunarMonth
+
+        def solar(lm: int, ld: int) -> dt.date:
+            s = Lunar.fromYmd(y, lm, ld).getSolar()
+            return dt.date(s.getYear(), s.getMonth(), s.getDay())
+
+        if men.term:
+            day = _term_day(y, men.term)
+            return day.isoformat(), day, day
+        if m is None:
+            raise ValueError("lunar date without a month")
+        lm = -m if men.leap else m
+        count = LunarMonth.fromYm(y, lm).getDayCount()
+        if d is None:
+            first = solar(lm, 1)
+            return first.isoformat(), first, first + dt.timedelta(days=count - 1)
+        day = solar(lm, count if d == -1 else d)
+        return day.isoformat(), day, day
+    except ValueError:
+        raise
+    except Exception as exc:   # lunar-python raises plain Exception for a month that does not exist
+        raise ValueError(str(exc)) from exc
 
 
 def _shift(b: dt.date, n: float, unit: str, exact: bool = False) -> tuple[str, dt.date]:
