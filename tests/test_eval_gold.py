@@ -281,3 +281,12 @@ def test_two_gold_files_for_one_document_are_refused(tmp_path):
     (d / "copy.json").write_text(json.dumps(gold_doc(), ensure_ascii=False), "utf-8")
     gs = load_gold(d, texts_from_pred(tmp_path / "run"))
     assert len(gs.docs) == 1 and "same document" in gs.errors[0]
+
+
+def test_anchor_accepts_a_fact_about_several_subjects():
+    """这两个平台 → a fact whose subject is a list must anchor like any other."""
+    items = [{"text": "1132万", "subject": ["甲系统", "乙系统"], "metric": "总访问量", "value": 11320000}]
+    out, problems, _ = anchor_items("facts", items, TEXT, None)
+    assert not problems and out[0]["subject"] == ["甲系统", "乙系统"]
+    twice, problems, _ = anchor_items("facts", items + [dict(items[0], occurrence=1)], TEXT, None)
+    assert any("listed twice" in p for p in problems)

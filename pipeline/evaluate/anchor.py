@@ -133,7 +133,9 @@ def anchor_items(kind: str, items: list[dict[str, Any]], text: str, scope: list[
     out.sort(key=lambda r: (r["start"], r["end"]))
     seen = set()
     for r in out:
-        key = (r["start"], r["end"], r.get("label"), r.get("subject"), r.get("metric"))
+        subject = r.get("subject")  # a fact about several things lists them
+        key = (r["start"], r["end"], r.get("label"),
+               tuple(subject) if isinstance(subject, list) else subject, r.get("metric"))
         if key in seen:
             problems.append(f"{kind}: {r['text']!r} at {r['start']} is listed twice")
         seen.add(key)
