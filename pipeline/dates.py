@@ -88,7 +88,7 @@ def _rows(name: str) -> list[list[str]]:
 
 
 def _lunar_lexicon() -> dict[str, dict[str, tuple[int, int]]]:
-    out: dict[str, dict[str, tuple[int, int]]] = {"marker": {}, "month": {}, "festival": {}, "term": {}}
+    out: dict[str, dict[str, tuple[int, int]]] = {"marker": {}, "month": {}, "festival": {}, "term": {}, "term_year": {}}
     for r in _rows("lunar.tsv"):
         nums = [int(x) for x in r[2:4]] + [0, 0]
         out[r[0]][r[1]] = (nums[0], nums[1])
@@ -253,7 +253,8 @@ def patterns() -> Patterns:
     lmark = _alt(lx.lunar["marker"])
     lmonth = _alt(lx.lunar["month"])
     lfest = _alt(lx.lunar["festival"])
-    terms = _alt(lx.lunar["term"])
+    terms = _alt(list(lx.lunar["term"]))
+    terms_y = _alt(list(lx.lunar["term_year"]))
     guards = {r[0]: r[1:] for r in _rows("guards.tsv")}
     bare_not = re.escape("".join(guards.get("bare_day_not_before", ["0123456789"])))
     zh_parts = _alt([w for (w, u) in lx.parts if not w.isascii() and u in ("year", "month", "quarter")])
@@ -289,7 +290,7 @@ def patterns() -> Patterns:
               | (?P<lleap>闰)?(?P<lmw>{lmonth})
               | (?P<lfest>{lfest})
               | 大年(?P<dnian>初[一二三四五六七八九十])
-              | (?P<term>{terms})
+              | (?P<term>{terms}|(?<=年)(?:{terms_y}))
               | (?P<m>{MON})(?:{SP}{RNG}{SP}(?P<m2>{MON}))?{SP}月份?
               | 第(?P<mo>{MON})个月 | (?P<m1>首)月
               | (?P<fest>{fest})
@@ -1209,7 +1210,7 @@ def _lunar_value(men: Mention, y: int, m: int | None, d: int | None) -> tuple[st
             return dt.date(s.getYear(), s.getMonth(), s.getDay())
 
         if men.term:
-            day = _term_day(y, men.term)
+            day = _term_day(y, men.term.removesuffix("节"))
             return day.isoformat(), day, day
         if m is None:
             raise ValueError("lunar date without a month")

@@ -236,6 +236,25 @@ def test_bad_calendar_dates_and_empty_text_give_no_rows():
     assert rows(make_doc()) == []
 
 
+def test_solar_terms_that_are_common_words_need_a_year():
+    assert [r.text for r in rows("政治清明，雨水充沛，大雪封山。")] == []
+    assert rows("2021年清明前后")[0].value == "2021-04-04"
+
+
+def test_random_date_like_strings_never_raise():
+    import datetime as dt
+    import random
+
+    pieces = ["2020", "年", "月", "日", "号", "12", "31", "29", "0", "十", "廿", "初", "闰", "农历", "腊月", "除夕",
+              "上半年", "底", "起", "截至", "前", "后", "个", "季度", "第", "周", "去年", "同期", "当月", "-", ".", "/",
+              "至", "，", " ", "end of", "since", "May", "Q", "H", "半", "每", "过去", "年代", "世纪", "“十四五”", "冬季"]
+    rng = random.Random(11)
+    norm = Normaliser(load_config())
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+        norm.resolve(norm.find(text), rng.choice([None, dt.date(2021, 6, 14)]), "reference")
+
+
 def test_fast_enough_for_long_reports():
     # dense on purpose (three dates every 50 characters); a pathological pattern would fall far below
     text = "2024年，全省生产总值增长5.2%，截至11月底累计完成投资1.2万亿元。过去一年，工作扎实推进。" * 1000
