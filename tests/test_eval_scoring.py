@@ -375,3 +375,12 @@ def test_scorer_invariants(g, p):
         assert scores["strict"][m] <= scores["type"][m]
     same, _ = score_docs("entities", [("d", gold, list(gold))])
     assert all(same[v]["f1"] == 1.0 for v in ("strict", "exact", "partial", "type"))
+
+
+def test_fact_date_agrees_at_the_granularity_gold_gives():
+    from pipeline.evaluate.scoring import dates_agree
+    assert dates_agree("2020-11", "2020-11-30")        # as of the end of November
+    assert dates_agree("2020-11-30", "2020-11")
+    assert not dates_agree("2020-11", "2020-12-31")
+    assert not dates_agree("2020-1", "2020-11")        # a prefix is not enough: whole parts only
+    assert not dates_agree("2020", "")
