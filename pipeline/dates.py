@@ -1188,6 +1188,7 @@ class Normaliser:
         return f"{y:04d}", s, e
 
 
+@lru_cache(maxsize=4096)
 def _term_day(y: int, term: str) -> dt.date:
     """The day of a solar term in the term year that opens with 立春 of Gregorian year y."""
     try:
@@ -1200,14 +1201,28 @@ def _term_day(y: int, term: str) -> dt.date:
         raise ValueError(str(exc)) from exc
 
 
+@lru_cache(maxsize=4096)
+def _lunar_day(y: int, lm: int, ld: int) -> dt.date:
+    """Gregorian day of lunar y/lm/ld (lm < 0: leap month); lunar-python's year model is slow, so cached."""
+    from lunar_python import Lunar
+    s = Lunar.fromYmd(y, lm, ld).getSolar()
+    return dt.date(s.getYear(), s.getMonth(), s.getDay())
+
+
+@lru_cache(maxsize=4096)
+def _lunar_month_days(y: int, lm: int) -> int:
+    from lunar_python import LunarMonth
+    m = LunarMonth.fromYm(y, lm)
+    if m is None:
+        raise ValueError(f"no lunar month {lm} in {y}")
+    return m.getDayCount()
+
+
 def _lunar_value(men: Mention, y: int, m: int | None, d: int | None) -> tuple[str, dt.date, dt.date]:
     """A lunar date or month, or a solar term, as Gregorian days (lunar-python)."""
     try:
-        from lunar_python import Lunar, LunarMonth
-
         def solar(lm: int, ld: int) -> dt.date:
-            s = Lunar.fromYmd(y, lm, ld).getSolar()
-            return dt.date(s.getYear(), s.getMonth(), s.getDay())
+            return _lunar_day(y, lm, ld)
 
         if men.term:
             day = _term_day(y, men.term.removesuffix("节"))
@@ -1215,7 +1230,7 @@ def _lunar_value(men: Mention, y: int, m: int | None, d: int | None) -> tuple[st
         if m is None:
             raise ValueError("lunar date without a month")
         lm = -m if men.leap else m
-        count = LunarMonth.fromYm(y, lm).getDayCount()
+        count = _lunar_month_days(y, lm)
         if d is None:
             first = solar(lm, 1)
             return first.isoformat(), first, first + dt.timedelta(days=count - 1)
