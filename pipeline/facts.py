@@ -256,7 +256,10 @@ class FactFinder:
                     break
         return s
 
-    def metric_and_cues(self, left: str, right: str, left_is_name: bool = False) -> tuple[str, list[str]]:
+    person_units = ("人", "人次", "名", "位")
+
+    def metric_and_cues(self, left: str, right: str, left_is_name: bool = False,
+                        unit: str | None = None) -> tuple[str, list[str]]:
         """The metric of a number from the text left and right of it within its clause."""
         left, roles = self._strip_tail(left)
         # the cue right before the number takes an object: what is counted follows the number
@@ -280,6 +283,10 @@ class FactFinder:
             metric = ""
         if not metric:
             metric = self.leading_noun_phrase(right)
+        if not metric and unit in self.person_units:
+            # 20余万人次关注, 11万人在线观看: for counts of people the verb phrase says what they did
+            m = re.fullmatch(r"([\u4e00-\u9fff]{1,8})[。！？]?", right.strip())
+            metric = m.group(1) if m else ""
         elif not roles and any(metric.endswith(x) for x in self.lex.suffixes):
             roles.append("copula")
         if len(metric) > 16:
@@ -401,7 +408,20 @@ class _Walker:
                     and _get(e, "end") - cs in _word_ends(text[cs:ce]):
                 end = _get(e, "end")
                 head = next((h for h in ff.subject_heads if text.startswith(h, end)), "")
-                return Subject(_get(e, "text") + head, None if head else _get(e, "canonical")), end + len(head)
+                subj = Subject(_get(e, "text") + head, None if head else _get(e, "canonical"))
+                end += len(head)
+                if head:  # 中国医疗机构、疾控机构和科学家: coordinated groups share the subject
+                    more = []
+                    while True:
+                        m = re.match(r"[、和及与]", text[end:end + 1])
+                        nxt = m and next((h for h in ff.subject_heads if text.startswith(h, end + 1)), "")
+                        if not nxt:
+                            break
+                        more.append(Subject(nxt))
+                        end += 1 + len(nxt)
+                    if more:
+                        subj = _join([subj, *more])
+                return subj, end
         for w in ff.anaphors:
             if text.startswith(w, off):
                 return ff.resolve(w, ff.lex.anaphora[w], self.topic, last), off + len(w)
@@ -432,7 +452,7 @@ class _Walker:
                 name_before = any(_get(e, "end") == n_start - len(left) + len(left.rstrip()) and
                                   _get(e, "end") > left_from for e in ff.entities_in(left_from, n_start))
                 nxt = next((_get(m, "start") for m in cnums[k + 1:] if _get(m, "start") >= n_end), ce)
-                metric, roles = ff.metric_and_cues(left.strip(), text[n_end:nxt], name_before)
+                metric, roles = ff.metric_and_cues(left.strip(), text[n_end:nxt], name_before, _get(n, "unit"))
             if not metric:
                 continue
             clause_text = text[cs:n_start]

@@ -121,3 +121,15 @@ def test_target_in_sentence_marks_change_target():
     sentences(doc)
     (fact,) = find_facts(doc)
     assert fact.change == "target" and fact.metric == "地区生产总值" and fact.approx == "about"
+
+
+def test_coordinated_groups_and_counts_of_people():
+    doc = make_doc([("body", "2023年，中国企业、高校和科研机构在海外发表论文300余篇，线上展览吸引全球5万人次观看。")])
+    add_entity(doc, "中国", label="GPE")
+    add_date(doc, "2023年", "2023")
+    add_number(doc, "300余篇", 300, "篇", approx="more")
+    add_number(doc, "5万人次", 50_000, "人次")
+    sentences(doc)
+    papers, viewers = find_facts(doc)
+    assert papers.subject == "中国企业 + 高校 + 科研机构" and papers.metric == "论文"
+    assert (viewers.metric, viewers.value, viewers.date_value) == ("观看", 50_000, "2023")
