@@ -85,6 +85,7 @@ class Lexicon:
     demonstratives: list[str]
     en_units: set[str]
     open_labels: set[str]
+    ref_re: re.Pattern
     pre_re: re.Pattern
     post_re: re.Pattern
     tail_re: re.Pattern
@@ -111,6 +112,7 @@ def lexicon() -> Lexicon:
     return Lexicon(
         qual, mags, units, prefix, cues, lexd, demo, en_units,
         {r[0].upper() for r in _lines("entity_labels_open.txt")},
+        re.compile(rf"(?<![A-Za-z])(?:{_alt(r[0] for r in _lines('ref_labels.txt'))})[ \u00a0]?\Z", re.I),
         pre_re=re.compile(rf"(?:{_alt(pre)})[ \u00a0\n]?\Z", re.I),
         post_re=re.compile(rf"[ \u00a0]?(?:（含）|\(含\))?(?:{_alt(post)})", re.I),
         tail_re=re.compile(rf"[ \u00a0]?(?:{_alt(tail_words)})"),
@@ -757,6 +759,8 @@ def _plausible(text: str, q: _Q, ex: Extractor, lx: Lexicon) -> bool:
         if not q.cn and 1900 <= q.value <= 2100 and q.value == int(q.value) and not q.sign:
             return False
         before = text[max(0, s - 8):s]
+        if lx.ref_re.search(text, max(0, s - 12), s):
+            return False          # Table 3, Figure 2, 图3: a label, not a quantity
         if _label_unit(text, q, lx):
             return True
         if lx.cue_re.search(before):

@@ -82,6 +82,12 @@ def test_english_quantities():
     assert f["US$3.5 billion"][:2] == (3500000000, "美元")
 
 
+def test_english_labels_and_units():
+    f = found("Table 3 shows that 1,234.5 tonnes went to 12 countries (see Figure 2 and Section 4.1).")
+    assert set(f) == {"1,234.5 tonnes", "12 countries"}
+    assert f["1,234.5 tonnes"][:2] == (1234.5, "t") and f["1,234.5 tonnes"][5] == "measure"
+
+
 def test_noise_is_not_quantities():
     text = ("1. 引言\n（1）据报道[2-4]，COVID-19与2019-nCoV在2019新型冠状病毒信息库中收录，详见"
             "https://example.org/a/2020/0509/c1003-31701887.html，联系 13912345678 或 li@x.cn，"
