@@ -289,7 +289,7 @@ SKIP_RE = re.compile(r"""
   | (?<![\d（(.])\d{1,2}[)）]                                          # enumerator 1）
   | (?<![\u4e00-\u9fff])[一二三四五六七八九十]{1,3}、                  # enumerator 一、
   | (?:[-+]?\d+(?:\.\d+)?%){3,}                                      # chart axis -60%-40%-20%
-  | \b[A-Za-z]+[-_]?\d+(?:[-_.]?[A-Za-z0-9]+)*                                 # COVID-19 S012 22Q1 n1
+  | \b(?!(?:RMB|USD|HKD|CNY|EUR|GBP|US)\d)[A-Za-z]+[-_]?\d+(?:[-_.]?[A-Za-z0-9]+)*                                 # COVID-19 S012 22Q1 n1
   | (?<![\d.])\d+[-_][A-Za-z][A-Za-z0-9]*                                      # 2019-nCoV
 """, re.X)
 CODE_RE = re.compile(r"(?<![\d.])(?P<code>[0-9]{6})(?:\.(?:SH|SZ|BJ|SS|HK))(?![A-Za-z])"
