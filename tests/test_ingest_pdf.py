@@ -277,3 +277,19 @@ def test_gov_report_joins_digits_and_cjk_and_finds_headings(shared):
     assert doc.meta["title"] == "2025年吉林省政府工作报告"
     heads = [b.text for b in doc.blocks if b.role == "heading"]
     assert heads[:2] == ["一、2024年工作回顾", "二、2025年工作安排"]
+
+
+def test_subscript_is_not_a_footnote_marker(tmp_path):
+    font = _cjk_font()
+    path = tmp_path / "sub.pdf"
+    c = canvas.Canvas(str(path), pagesize=(595, 842))
+    x = 60
+    for text, size, rise in (("水的分子式是H", 12, 0), ("2", 7, -3), ("O，含量为30%", 12, 0), ("2", 7, 5), ("。", 12, 0)):
+        c.setFont(font, size)
+        c.drawString(x, 700 + rise, text)
+        x += pdfmetrics.stringWidth(text, font, size)
+    c.showPage()
+    c.save()
+    doc = ingest.load(path)
+    assert [b.text for b in doc.blocks] == ["水的分子式是H2O，含量为30%。"]
+    assert [(m.label, doc.text[:m.offset][-3:]) for m in doc.markers] == [("2", "30%")]

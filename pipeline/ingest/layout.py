@@ -32,6 +32,7 @@ class Char:
     font: str
     seq: int                     # index in the page's content stream (tie-breaker)
     space_before: bool = False   # an explicit space glyph preceded it
+    removed_before: float = 0.0  # width of a footnote marker taken out just before it
 
     @property
     def box(self) -> Box:
@@ -323,10 +324,13 @@ def find_markers(line: Line, marker_chars: str) -> None:
             while j < len(chars) and chars[j].size < 0.8 * main and chars[j].text in marker_chars:
                 j += 1
             raised = any(ch.y0 > base + 0.15 * main for ch in chars[i:j])
-            if raised or chars[i].size < 0.7 * main:
+            lowered = any(ch.y0 < base - 0.1 * main for ch in chars[i:j])   # a subscript: H2O, x1
+            if raised or (chars[i].size < 0.7 * main and not lowered):
                 label = "".join(ch.text for ch in chars[i:j]).strip(",，")
                 if label:
                     line.raw_markers.append((label, len(keep)))
+                if j < len(chars):   # the marker's width is no word space
+                    chars[j].removed_before = max(0.0, min(chars[j - 1].x1, chars[j].x0) - keep[-1].x1)
                 i = j
                 continue
         keep.append(c)
@@ -357,7 +361,7 @@ def line_text(line: Line, space_em: float = 0.15, mixed_em: float = 0.6) -> None
             continue   # bullets, dingbats, unmapped glyphs: no text to carry (counted in the message)
         if prev is not None:
             size = max(prev.size, c.size, 1.0)
-            gap = (c.x0 - prev.x1) / size
+            gap = (c.x0 - prev.x1 - c.removed_before) / size
             a, b = prev.text[-1], c.text[0]
             if _cjkish(a) and _cjkish(b):
                 space = False

@@ -625,8 +625,9 @@ def read_pdf(doc: Document, data: bytes, cfg: dict[str, Any]) -> None:
     counts = [sum(1 for c in p.chars if not c.text.isspace()) + p.rotated for p in pages]
     min_chars = int(cfg["min_chars_per_page"])
     empty_pages = [p.number for p, n in zip(pages, counts) if n < min_chars]
-    if len(empty_pages) == len(pages):
-        imgs = sum(p.images for p in pages)
+    imgs = sum(p.images for p in pages)
+    if len(empty_pages) == len(pages) and (imgs or not sum(counts)):
+        # (a few characters and no image at all is a short document, not a scan)
         doc.status = "needs_ocr"
         doc.message = (f"no text layer on any of {len(pages)} page(s)"
                        + (f" ({imgs} image(s)): a scan, needs OCR" if imgs else ": needs OCR"))
