@@ -75,6 +75,7 @@ class Lexicon:
         self._gaz_re = re.compile("|".join(re.escape(n) for n in names)) if names else None
         self._title_re = re.compile(
             "(" + "|".join(re.escape(t) for t in self.titles) + ")") if self.titles else None
+        self.patterns = [(re.compile(r[0]), r[1]) for r in _tsv(f"{base}/patterns.tsv")]
         self._tags: dict[str, str] | None = None
 
     # -- word knowledge ---------------------------------------------------------------------
@@ -97,10 +98,12 @@ class Lexicon:
         return s[1] if s else None
 
     def has_place(self, name: str) -> bool:
-        """Does a name hold a place name (a gazetteer place, or an administrative word: 省 市 县 …)?"""
+        """Does a name hold a place name: a gazetteer place, or a name before 省/市/县 … (湖州市)?
+
+        A level word alone (自治区人民政府, 省政府) is not a place name."""
         if self._gaz_re and any(self.gazetteer[m.group()] in ("GPE", "LOC") for m in self._gaz_re.finditer(name)):
             return True
-        return any(s in name for s in self.gpe_suffixes if len(s) == 1 and s != "国")
+        return any(i >= 2 and ch in self.gpe_suffixes and ch not in "国区" for i, ch in enumerate(name))
 
     def place_label(self, name: str) -> str:
         """GPE for states and administrative units, LOC for other places."""
@@ -178,6 +181,9 @@ def suffix_cands(toks: list[Tok], text: str, offset: int, lex: Lexicon,
             first = i               # a known name is complete: 长白山获联合国教科文组织
         else:
             first = _extend_left(toks, i, text, offset, lex, max_tokens, max_chars)
+        if (first + 1 < i and lex.gazetteer.get(toks[first].text) == "GPE"
+                and lex.gazetteer.get(toks[first + 1].text) in ("GPE", "LOC")):
+            first += 1              # 英国 + 欧洲生物信息学研究所: two places in a row, the first stands apart
         if first > 0 and first < i and toks[first - 1].text.isdigit():
             first += 1              # the measure word after a count: 3个省实验室
         # a name does not start with a connector, a conjunction, a verb, an adverb or an adjective
@@ -316,4 +322,51 @@ def gazetteer_cands(text: str, offset: int, toks: list[Tok], lex: Lexicon) -> li
         if m.start() in starts and m.end() in ends:
             out.append(Cand(offset + m.start(), offset + m.end(), lex.gazetteer[m.group()],
                             "gazetteer", prio=5))
+    return out
+
+
+# -- patterns, places by their ending, titles before names -------------------------------------------
+def pattern_cands(text: str, offset: int, lex: Lexicon) -> list[Cand]:
+    """Names by the regular expressions of patterns.tsv (党的二十大, 二十届三中全会, “十四五”规划);
+    a gazetteer place right before one belongs to it (吉林省第十四届人民代表大会第四次会议)."""
+    out = []
+    for rx, label in lex.patterns:
+        for m in rx.finditer(text):
+            s = m.start()
+            for n in range(min(s, 9), 1, -1):
+                if lex.gazetteer.get(text[s - n:s]) == "GPE":
+                    s -= n
+                    break
+            out.append(Cand(offset + s, offset + m.end(), label, "rule", prio=6))
+    return out
+
+
+def place_cands(toks: list[Tok], lex: Lexicon) -> list[Cand]:
+    """A word ending in an administrative unit (定日县, 湖州市) is a GPE even if the gazetteer lacks it."""
+    out = []
+    for t in toks:
+        w = t.text
+        if (len(w) >= 3 and all(is_cjk(c) for c in w) and w.endswith(lex.gpe_suffixes)
+                and w not in lex.boundaries and (lex.tag(w) or "ns").startswith("ns")
+                and not w.startswith(("全", "各", "本", "该", "我", "省", "市", "县"))):
+            out.append(Cand(t.start, t.end, "GPE", "rule", prio=2))
+    return out
+
+
+def titled_name_cands(text: str, offset: int, toks: list[Tok], lex: Lexicon) -> list[Cand]:
+    """A title then a name that ends the clause: 省长胡玉亭 -> 胡玉亭."""
+    if lex._title_re is None:
+        return []
+    out = []
+    for m in lex._title_re.finditer(text):
+        e = m.end()
+        for n in (4, 3, 2):
+            stop = e + n
+            if stop > len(text) or not all(is_cjk(c) for c in text[e:stop]):
+                continue
+            if stop < len(text) and (is_cjk(text[stop]) or text[stop].isalnum()):
+                continue
+            if _looks_like_name(text[e:stop], lex):
+                out.append(Cand(offset + e, offset + stop, "PERSON", "rule", prio=4))
+                break
     return out
