@@ -159,3 +159,26 @@ def test_a_bad_file_does_not_stop_the_batch(tmp_path):
     rows = [process(str(p), cfg) for p in (bad, good)]
     assert rows[0]["status"] in ("corrupt", "empty", "unsupported")
     assert rows[1]["status"] == "ok" and rows[1]["chars"] > 0
+
+
+def test_damaged_bytes_never_raise(tmp_path_factory):
+    """Random damage to a valid PDF gives a status and one line, never a crash (status `error`)."""
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    base = _cjk_pdf(tmp_path_factory.mktemp("fuzz") / "base.pdf", pages=2).read_bytes()
+    out = tmp_path_factory.mktemp("fuzz_out") / "damaged.pdf"
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.tuples(st.integers(0, len(base) - 1), st.integers(0, 255)), min_size=1, max_size=40),
+           st.integers(10, len(base)))
+    def check(edits, cut):
+        data = bytearray(base[:cut])
+        for pos, val in edits:
+            if pos < len(data):
+                data[pos] = val
+        out.write_bytes(bytes(data))
+        doc = ingest.load(out)
+        assert doc.status != "error", doc.message
+        assert "\n" not in doc.message
+
+    check()

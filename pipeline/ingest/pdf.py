@@ -10,6 +10,7 @@ paragraphs and write Blocks with one box per character of their text.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ DEFAULTS = {
     "max_pages": 2000,
 }
 SENTENCE_END = "。！？!?；;…"
+# pdfminer warns on stderr about every odd font descriptor; a batch should print one line per
+# document, and what matters reaches the user as the document's status and message.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
 @lru_cache(maxsize=1)
