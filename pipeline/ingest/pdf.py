@@ -380,8 +380,9 @@ def split_footnote_marker(ln: Line, pattern: re.Pattern) -> str | None:
     return label.strip("[]［］")
 
 
-def mark_footnotes(lines: list[Line], body_size: float) -> dict[int, str]:
-    """Footnote lines: small type with no body-size line below them; first one has a marker.
+def mark_footnotes(lines: list[Line], body_size: float, page_height: float) -> dict[int, str]:
+    """Footnote lines: small type in the lower part of the page with no body-size line below
+    them; the first one starts with a marker.
 
     Returns {id(line): marker} for lines that start a footnote; sets role `footnote` on all.
     """
@@ -390,7 +391,7 @@ def mark_footnotes(lines: list[Line], body_size: float) -> dict[int, str]:
     starts: dict[int, str] = {}
     small = []
     for ln in flow:
-        if ln.size > 0.9 * body_size or ln.cells >= 3:   # table rows are not footnotes
+        if ln.size > 0.9 * body_size or ln.cells >= 3 or ln.y1 > 0.5 * page_height:   # tables, upper half
             continue
         below = any(o.size >= 0.95 * body_size and o.y1 <= ln.y0 and o.x1 > ln.x0 and o.x0 < ln.x1
                     for o in flow if o is not ln)
@@ -701,7 +702,7 @@ def build_blocks(doc: Document, pages: list[PageChars], cfg: dict[str, Any]) -> 
         furniture[pc.number] = [ln for ln in lines if ln.role]
         rest = [ln for ln in lines if not ln.role]
         ordered = order_lines(rest, min_gutter=max(0.4 * body_size, 3.0))
-        starts = mark_footnotes(ordered, body_size)
+        starts = mark_footnotes(ordered, body_size, pc.height)
         for ln in ordered:
             if id(ln) in starts:
                 line_text(ln)   # marker taken off: redo the text
