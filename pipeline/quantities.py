@@ -402,8 +402,8 @@ class Extractor:
                 break
             word, wend = hit
             if word in lx.mags and word not in lx.units:
-                if q.unit is not None or (q.cn and is_cjk(word[0])):
-                    break
+                if q.unit is not None or (q.cn and is_cjk(word[0]) and not took_qual):
+                    break             # 三千万 is one run; but 二十余万, 三千多万 fold after the 余/多
                 q.mag *= lx.mags[word]
                 q.value *= lx.mags[word]
                 q.step *= lx.mags[word]
@@ -489,13 +489,6 @@ class Extractor:
                 q.start -= len(mq.group(0))
         if q.kind == "range" and q.start > 0 and text[q.start - 1] in "从由":
             q.start -= 1                      # 从8500到3万港元
-
-    def _has_cue(self, text: str, q: _Q) -> bool:
-        before = text[max(0, q.start - 8):q.start]
-        if self.lx.cue_re.search(before):
-            return True
-        # 当前价格(元)：82.42 — the unit stands in the label
-        return False
 
     # -- the whole candidate
     def build(self, text: str, m: re.Match, standalone: bool = False) -> _Q | None:

@@ -50,6 +50,8 @@ def test_qualifiers_and_bounds():
     assert f["5.2%左右"][:3] == (5.2, "%", "about") and f["5.2%左右"][5] == "percent"
     assert f["1500个以上"][2:5] == ("more", 1500, None)     # 以上: open above
     assert found("达20余万人次")["20余万人次"][3:5] == (200000, 300000)
+    assert found("吸引二十余万人")["二十余万人"][:5] == (200000, "人", "more", 200000, 300000)
+    assert found("投资三千多万元")["三千多万元"][:2] == (30000000, "元")
 
 
 def test_percentage_points_ranges_fractions_ordinals():
