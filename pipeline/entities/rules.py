@@ -347,6 +347,7 @@ def place_cands(toks: list[Tok], lex: Lexicon) -> list[Cand]:
     for t in toks:
         w = t.text
         if (len(w) >= 3 and all(is_cjk(c) for c in w) and w.endswith(lex.gpe_suffixes)
+                and not w.endswith("区")   # 景区, 园区, 社区: too often a kind of area, not a place's name
                 and w not in lex.boundaries and (lex.tag(w) or "ns").startswith("ns")
                 and not w.startswith(("全", "各", "本", "该", "我", "省", "市", "县"))):
             out.append(Cand(t.start, t.end, "GPE", "rule", prio=2))
