@@ -122,15 +122,18 @@ class Lexicon:
     part_guard: dict[str, str]
     guards: dict[str, list[str]]
     lunar: dict[str, dict[str, tuple[int, int]]]
+    pre_guard: dict[str, str]
 
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
-    pre, post = {}, {}
+    pre, post, pre_guard = {}, {}, {}
     for r in _rows("qualifiers.tsv"):
         word, pos, mod = r[0], r[1], r[2]
         if pos == "pre":
             pre[word.lower()] = "" if mod == "-" else mod
+            if len(r) > 3:
+                pre_guard[word] = r[3]
         else:
             post[word] = (mod, r[3] if len(r) > 3 else "")
     part_rows = _rows("parts.tsv")
@@ -155,7 +158,7 @@ def lexicon() -> Lexicon:
         short[r[0]] = [w.replace("\\n", "\n") for w in r[1:]]
     spans = {r[0]: (int(r[1]), int(r[2]), r[3]) for r in _rows("year_spans.tsv")}
     return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues, cues_not, offsets, weekdays, seasons, short,
-                   spans, rel_guard, part_guard, {r[0]: r[1:] for r in _rows("guards.tsv")}, _lunar_lexicon())
+                   spans, rel_guard, part_guard, {r[0]: r[1:] for r in _rows("guards.tsv")}, _lunar_lexicon(), pre_guard)
 
 
 # ---------------------------------------------------------------------------------------
@@ -608,6 +611,8 @@ class Normaliser:
                 cut = m.start("part")   # 2020年初步: the year without a part
                 g["part"] = g["post"] = None
             start = m.start()
+            if g["pre"] and start > 0 and text[start - 1] in lx.pre_guard.get(g["pre"].strip(), ""):
+                start, g["pre"] = m.end("pre"), None   # 相约春天: 约 belongs to 相约
             while text[start] in " \u3000":
                 start += 1
             men = Mention(start, m.end())
@@ -660,6 +665,11 @@ class Normaliser:
                 if g["rm"] and not men.rel:
                     men.rel = lx.relative[g["rm"]]
                 if g["m"]:
+                    nb, na = text[m.end("m") + 1:m.end("m") + 2], text[m.start("m") - 1:m.start("m")]
+                    if (len(g["m"]) == 1 and not g["m"].isdigit() and not (g["d"] or g["dn"] or g["dl"] or g["y"] or g["ry"])
+                            and ((nb and nb in "".join(lx.guards.get("cnmonth_not_before", [])))
+                                 or (na and na in "".join(lx.guards.get("cnmonth_not_after", []))))):
+                        continue   # 一月接着一月
                     men.month = cn_int(g["m"])
                     if g["m2"]:
                         men.month2 = cn_int(g["m2"])
@@ -681,7 +691,12 @@ class Normaliser:
                     else:   # 母亲节: the 2nd Sunday of May
                         men.month, men.week, men.weekday = f
                 if g["season"] or g["season2"]:
-                    men.season = lx.seasons[g["season"] or g["season2"]]
+                    k = "season" if g["season"] else "season2"
+                    after, before = text[m.end(k):m.end(k) + 4], text[m.start(k) - 1:m.start(k)]
+                    if (after.startswith(tuple(lx.guards.get("season_not_before", [])))
+                            or (before and before in "".join(lx.guards.get("season_not_after", [])))):
+                        continue
+                    men.season = lx.seasons[g[k]]
                 if g["lmn"] or g["lmw"]:
                     men.month = cn_int(g["lmn"]) if g["lmn"] else lx.lunar["month"][g["lmw"]][0]
                     men.leap = bool(g["leap"] or g["lleap"])

@@ -166,6 +166,13 @@ def test_a_range_writes_its_year_once():
     assert rs["11月"].value == "2017-11"
 
 
+def test_date_words_inside_names_and_idioms_are_not_dates():
+    text = "成功举办第十四届全国冬季运动会，长春天然气管道开通，全省上下一月接着一月抓落实。"
+    assert [r.text for r in rows(text) if r.type == "date"] == []
+    r = rows("办好“相约春天”活动", ref_date="2025-01-18")[0]
+    assert (r.text, r.mod) == ("春天", "")   # 约 belongs to 相约, not an approximation
+
+
 def test_english_month_words_that_are_verbs_are_not_dates():
     assert rows("We may see growth and the army will march on.") == []
 
