@@ -238,3 +238,20 @@ def test_codes_and_kinds_of_area_are_not_names():
     assert not any(t == "COVID-19" for t, _ in got)
     assert ("World Health Organization", "ORG") in got
     assert not any(t.endswith("区") for t, lab in got if lab == "GPE")
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_CHARS = st.sampled_from(list("中国研究所中心（）()《》“”、，。；！？.!? -·及与和ABCDE abc123 院士李王钟南山联合国组织省长第十届人民代表大会"
+                              "党的二十大县市The New York Times (NYT)-RDA"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(_CHARS, max_size=60), max_size=4))
+def test_any_text_gives_non_overlapping_spans_that_map_back(paras):
+    doc = run(*[p for p in paras if p.strip()])
+    rows = sorted(doc.tables["entities"], key=lambda e: e.start)
+    for a, b in zip(rows, rows[1:]):
+        assert a.end <= b.start
+    for e in rows:
+        assert e.text and doc.text[e.start:e.end] == e.text == e.text.strip()

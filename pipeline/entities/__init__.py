@@ -59,26 +59,36 @@ def resolve(cands: list[Cand]) -> list[Cand]:
     """No overlaps. 《》 titles first; then rules and gazetteer, longer spans first (between equal
     spans the higher `prio`); then the model fills what is left, and may take over only place
     names from the gazetteer that lie inside its longer span (中国 inside 中国日报社)."""
-    chosen: list[Cand] = []
+    size = max((c.end for c in cands), default=0)
+    owner: list[Cand | None] = [None] * size     # which chosen span holds each character
 
     def overlaps(c: Cand) -> list[Cand]:
-        return [o for o in chosen if c.start < o.end and o.start < c.end]
+        seen: list[Cand] = []
+        for o in owner[c.start:c.end]:
+            if o is not None and (not seen or seen[-1] is not o):
+                seen.append(o)
+        return seen
 
-    known = [c for c in cands if c.source != "model"]
+    def take(c: Cand) -> None:
+        owner[c.start:c.end] = [c] * (c.end - c.start)
+
+    known = [c for c in cands if c.source != "model" and c.end > c.start]
     for c in sorted(known, key=lambda c: (c.prio < 9, -(c.end - c.start), -c.prio, c.start)):
-        if c.end > c.start and not overlaps(c):
-            chosen.append(c)
-    for c in sorted((c for c in cands if c.source == "model"), key=lambda c: (-(c.end - c.start), c.start)):
-        if c.end <= c.start:
-            continue
+        if not overlaps(c):
+            take(c)
+    model = [c for c in cands if c.source == "model" and c.end > c.start]
+    for c in sorted(model, key=lambda c: (-(c.end - c.start), c.start)):
         hit = overlaps(c)
         if hit and all(o.source == "gazetteer" and o.label in ("GPE", "LOC") and c.start <= o.start
                        and o.end <= c.end and (o.end - o.start) < (c.end - c.start) for o in hit):
-            chosen = [o for o in chosen if o not in hit]
             hit = []
         if not hit:
-            chosen.append(c)
-    return sorted(chosen, key=lambda c: c.start)
+            take(c)
+    chosen: list[Cand] = []
+    for o in owner:
+        if o is not None and (not chosen or chosen[-1] is not o):
+            chosen.append(o)
+    return chosen
 
 
 class ZhModel:

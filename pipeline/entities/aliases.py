@@ -10,6 +10,7 @@ alone, the English name alone — is found and linked to it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -215,6 +216,7 @@ class Linker:
     def _mentions(self, text: str, sents: list[tuple[int, int]], ents: list[Cand]) -> list[Cand]:
         """Every other occurrence of a known alias in the sentences (acronym, English name …)."""
         out = []
+        starts = [a for a, _ in sents]
         taken = sorted((e.start, e.end) for e in ents)
         for alias, canonical in self.canon_of.items():
             if len(alias) < 2 or not self._searchable(alias, canonical):
@@ -224,13 +226,15 @@ class Linker:
                                  + r"(?![A-Za-z0-9])")
             else:
                 pat = re.compile(re.escape(alias))
-            for ss, se in sents:
-                for m in pat.finditer(text, ss, se):
-                    s, e = m.span()
-                    if any(a < e and s < b for a, b in taken):
-                        continue
-                    out.append(Cand(s, e, self.label_of.get(canonical, "ORG"), "rule", 7, canonical))
-                    taken.append((s, e))
+            for m in pat.finditer(text):
+                s, e = m.span()
+                k = bisect_right(starts, s) - 1
+                if k < 0 or e > sents[k][1]:
+                    continue        # not inside one sentence
+                if any(a < e and s < b for a, b in taken):
+                    continue
+                out.append(Cand(s, e, self.label_of.get(canonical, "ORG"), "rule", 7, canonical))
+                taken.append((s, e))
         return out
 
     def _searchable(self, alias: str, canonical: str) -> bool:
