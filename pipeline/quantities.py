@@ -542,10 +542,14 @@ class Extractor:
                                 q.end = q2.end
                                 if q.approx is None and q2.approx:
                                     q.approx = q2.approx
-        # ordinal 第N
+        # ordinal 第N; 十二届六次全会: N次 after 届 counts sessions, it is an ordinal too
         if q.start > 0 and text[q.start - 1] == "第" and q.kind is None and not q.sign:
             q.start -= 1
             q.kind = "ordinal"
+        elif q.start > 0 and text[q.start - 1] == "届" and q.unit == "次" and q.kind is None:
+            q.kind = "ordinal"
+        elif q.start > 0 and text[q.start - 1] == "第" and q.kind == "range":
+            return None               # 第1.2至1.6节: a reference to sections
         self._head(text, q)
         return q
 
@@ -752,8 +756,8 @@ def _plausible(text: str, q: _Q, ex: Extractor, lx: Lexicon) -> bool:
         if not q.cn and 1900 <= q.value <= 2100 and q.value == int(q.value) and not q.sign:
             return False
         before = text[max(0, s - 8):s]
-        if lx.ref_re.search(text, max(0, s - 12), s):
-            return False          # Table 3, Figure 2, 图3: a label, not a quantity
+        if lx.ref_re.search(text, max(0, s - 12), s) or (q.value != int(q.value) and _after_ref(text, s, lx)):
+            return False          # Table 3, Figure 2, 图3, "4.1.5 and 5.11": a label, not a quantity
         if _label_unit(text, q, lx):
             return True
         if lx.cue_re.search(before):
@@ -787,6 +791,12 @@ def _label_unit(text: str, q: _Q, lx: Lexicon) -> bool:
     q.mag = mag
     q.labelled = True
     return True
+
+
+def _after_ref(text: str, s: int, lx: Lexicon) -> bool:
+    """A decimal joined by and/or/、/, to a section number just before it (4.1.5 and 5.11)."""
+    m = re.search(r"(\d+(?:\.\d+)+)\s*(?:and|or|to|,|、|和|及|至)\s*\Z", text[max(0, s - 24):s])
+    return bool(m) and (m.group(1).count(".") >= 2 or bool(lx.ref_re.search(text, max(0, s - 40), s - len(m.group(0)))))
 
 
 def _english_context(text: str, s: int) -> bool:
