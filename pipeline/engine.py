@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterator
 from . import __version__, ingest
 from .config import config_hash
 from .document import Document
-from .registry import STAGE_MODULES, STAGES, TABLES, load_stage
+from .registry import STAGES, TABLES, load_stage
 from .tables import document_rows, to_records
 
 _PIPELINES: dict[str, list[tuple[str, Callable[[Document], None]]]] = {}
@@ -263,10 +263,9 @@ class LocalPool:
         self.timeout = timeout if timeout and timeout > 0 else None
         self.ctx = multiprocessing.get_context(method or start_method())
         if self.ctx.get_start_method() == "forkserver":
-            # Imported once in the server, shared by every worker forked from it.
-            mods = ["pipeline.engine", "pipeline.store"] + [
-                STAGE_MODULES[s] for s in cfg["pipeline"]["stages"] if s in STAGE_MODULES]
-            self.ctx.set_forkserver_preload(mods)
+            # Only light modules in the server: it idles for the whole run, and whatever it
+            # imports (pandas, spaCy) would count again in the RSS of every worker.
+            self.ctx.set_forkserver_preload(["pipeline.document", "pipeline.registry", "pipeline.config"])
         self.startup_seconds: list[float] = []
 
     def map(self, tasks: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def add_parser(sub) -> None:
     p = sub.add_parser("batch", help="pipeline run end to end: pages/s, jobs speed-up, peak RSS, no-change re-run")
     p.add_argument("--shared", default=str(ROOT.parent / "shared"), metavar="DIR", help="the shared data folder")
-    p.add_argument("--limit", type=int, metavar="N", help="only the first N files (a quick check)")
+    p.add_argument("--limit", type=int, metavar="N", help="an evenly spaced sample of N files (a quick check)")
     p.add_argument("--jobs", type=int, nargs="+", default=[1, 2], metavar="N", help="job counts to time (default 1 2)")
     p.add_argument("--keep", metavar="DIR", help="keep the run outputs in DIR (default: a temporary folder)")
     p.add_argument("--write", metavar="FILE", default=str(ROOT / "bench" / "RESULTS.md"),
@@ -79,12 +79,13 @@ def bare_extract(files: list[Path]) -> Bare:
 class TreeRSS:
     """Samples the summed RSS of a process and all its descendants."""
 
-    def __init__(self, pid: int, every: float = 0.1):
+    def __init__(self, pid: int, every: float = 0.2):
         import psutil
 
         self.proc = psutil.Process(pid)
         self.every = every
         self.samples: list[tuple[float, int]] = []
+        self.pss = 0  # proportional set size: shared pages counted once, not per process
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self.t0 = time.perf_counter()
@@ -94,16 +95,19 @@ class TreeRSS:
         import psutil
 
         while not self._stop.is_set():
-            total = 0
+            total = pss = 0
             try:
                 for p in [self.proc, *self.proc.children(recursive=True)]:
                     try:
-                        total += p.memory_info().rss
+                        mem = p.memory_full_info()
+                        total += mem.rss
+                        pss += getattr(mem, "pss", mem.rss)
                     except psutil.Error:
                         pass
             except psutil.Error:
                 break
             self.samples.append((time.perf_counter() - self.t0, total))
+            self.pss = max(self.pss, pss)
             self._stop.wait(self.every)
 
     def stop(self) -> None:
@@ -123,6 +127,7 @@ class Run:
     statuses: dict[str, int] = field(default_factory=dict)
     peak: int = 0
     peak_first_half: int = 0
+    peak_pss: int = 0
     summary: str = ""
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -151,7 +156,7 @@ def pipeline_run(files: list[Path], out: Path, jobs: int, extra: list[str] | Non
         stages = json.loads((out / "last_run.json").read_text(encoding="utf-8"))["stage_seconds"]
     except (OSError, ValueError, KeyError):
         stages = {}
-    return Run(jobs, seconds, pages, chars, statuses, rss.peak(), rss.peak(0, seconds / 2),
+    return Run(jobs, seconds, pages, chars, statuses, rss.peak(), rss.peak(0, seconds / 2), rss.pss,
                stdout.strip().splitlines()[-1] if stdout.strip() else "", stages)
 
 
@@ -184,8 +189,9 @@ def main(args) -> int:
     if not files:
         print(f"error: no PDFs under {shared}/data/gov_reports_2025 or {shared}/data/pdfs", file=sys.stderr)
         return 2
-    if args.limit:
-        files = files[:args.limit]
+    if args.limit and args.limit < len(files):
+        step = -(-len(files) // args.limit)
+        files = files[::step][:args.limit]  # evenly spaced: both folders are represented
     pages = sum(count_pages(f) for f in files)
     size = sum(f.stat().st_size for f in files)
     print(f"{len(files)} files, {pages} pages, {size / 2**20:.1f} MB", file=sys.stderr)
@@ -218,15 +224,16 @@ def main(args) -> int:
         f"Command: `{command}` (on {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()};"
         f" load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())})" + (f". {args.note}" if args.note else ""),
         "",
-        "| run | seconds | pages/s | chars/s | vs bare extract_text | peak RSS (tree) | peak RSS, first half | statuses |",
-        "|---|---|---|---|---|---|---|---|",
+        "| run | seconds | pages/s | chars/s | vs bare extract_text | peak RSS (tree) | peak RSS, first half "
+        "| peak PSS (tree) | statuses |",
+        "|---|---|---|---|---|---|---|---|---|",
         f"| bare `extract_text` (1 process) | {bare.seconds:.1f} | {pages / bare.seconds:.2f} | "
-        f"{bare.chars / bare.seconds:,.0f} | 1.00× | | | {bare.failed} failed |",
+        f"{bare.chars / bare.seconds:,.0f} | 1.00× | | | | {bare.failed} failed |",
     ]
     for r in runs:
         lines.append(f"| `pipeline run --jobs {r.jobs}` | {r.seconds:.1f} | {pages / r.seconds:.2f} | "
                      f"{r.chars / r.seconds:,.0f} | {bare.seconds / r.seconds:.2f}× | {mb(r.peak)} | "
-                     f"{mb(r.peak_first_half)} | {', '.join(f'{k} {v}' for k, v in sorted(r.statuses.items()))} |")
+                     f"{mb(r.peak_first_half)} | {mb(r.peak_pss)} | {', '.join(f'{k} {v}' for k, v in sorted(r.statuses.items()))} |")
     by = {r.jobs: r for r in runs}
     lines.append("")
     if 1 in by and 2 in by:
@@ -238,7 +245,8 @@ def main(args) -> int:
         f"- no-change re-run (--jobs {last.jobs}): {again.seconds:.2f} s = {100 * again.seconds / last.seconds:.1f} % "
         "of the cold run (target ≤ 5 %)",
         f"- peak RSS of the process tree: {', '.join(f'--jobs {r.jobs} {mb(r.peak)}' for r in runs)} "
-        "(target < 1.5 GB; first half of the run vs whole run shows whether it grows with the corpus)",
+        "(target < 1.5 GB; RSS summed over the processes counts shared pages once per process, PSS once; "
+        "the first half of the run against the whole shows whether memory grows with the corpus)",
         f"- tables identical across job counts: {'yes' if same else 'NO'}",
         "- where the --jobs " + str(runs[0].jobs) + " workers' time went: " + (", ".join(
             f"{k} {v:.1f} s ({100 * v / sum(runs[0].stage_seconds.values()):.0f} %)"
