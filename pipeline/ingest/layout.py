@@ -249,6 +249,9 @@ def order_lines(lines: list[Line], min_gutter: float, min_col_share: float = 0.1
         regions.append(list(band))
         cover = bcover
     width = max(ln.x1 for ln in lines) - min(ln.x0 for ln in lines)
+    # A region read as one column is measured against the page's text block, so that a
+    # lone short line (a header, a label) is not "full" just because it is alone.
+    page_left, page_right = _left_edge(lines), max(ln.x1 for ln in lines)
     out: list[Line] = []
     for ri, region in enumerate(regions):
         gaps = _gaps(region, min_gutter)
@@ -256,7 +259,7 @@ def order_lines(lines: list[Line], min_gutter: float, min_col_share: float = 0.1
         if len(columns) > 3 or any(max(l.x1 for l in col) - min(l.x0 for l in col) < min_col_share * width
                                    for col in columns):
             # Not text columns (a table, a form): read row by row, left to right.
-            left, right = _left_edge(region), max(l.x1 for l in region)
+            left, right = min(_left_edge(region), page_left), page_right
             for band in _bands(region):
                 band.sort(key=lambda ln: (ln.x0, ln.seq))
                 for ln in band:
@@ -266,6 +269,8 @@ def order_lines(lines: list[Line], min_gutter: float, min_col_share: float = 0.1
             continue
         for ci, col in enumerate(columns):
             left, right = _left_edge(col), max(l.x1 for l in col)
+            if len(columns) == 1:
+                left, right = min(left, page_left), max(right, page_right)
             for band in _bands(col):
                 band.sort(key=lambda ln: (ln.x0, ln.seq))
                 for ln in band:

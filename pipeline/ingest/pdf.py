@@ -452,7 +452,7 @@ def paragraphs(flow: list[Line], body_size: float) -> list[Para]:
     for ln in flow:
         new = True
         if prev is not None and out:
-            same_size = abs(prev.size - ln.size) <= 0.12 * max(prev.size, ln.size)
+            same_size = abs(prev.size - ln.size) <= max(0.06 * max(prev.size, ln.size), 0.3)
             table = (prev.cells >= 3) != (ln.cells >= 3)
             # Latin text says it goes on: a word hyphenated at the line end, or a
             # lower-case start after a line that did not end a sentence.
@@ -461,7 +461,11 @@ def paragraphs(flow: list[Line], body_size: float) -> list[Para]:
                 or (ln.text[:1].islower() and ln.text[:1].isascii() and prev.text.rstrip()[-1:] not in SENTENCE_END + "."))
             if prev.cells >= 3 and ln.cells >= 3 and (prev.page, prev.region) == (ln.page, ln.region):
                 new = (prev.y0 - ln.y1) / max(ln.size, 1.0) > 3 * typical + 1   # rows of one table
-            elif prev.text.rstrip()[-1:] in SENTENCE_END and _heading_like(ln.text):
+            elif (prev.page, prev.region, prev.column) == (ln.page, ln.region, ln.column) \
+                    and 0 < ln.x0 - prev.x1 < 4 * max(ln.size, 1.0) \
+                    and min(prev.y1, ln.y1) - max(prev.y0, ln.y0) > 0.5 * min(prev.y1 - prev.y0, ln.y1 - ln.y0):
+                new = not same_size   # the rest of the same row set apart: `(一)   熟悉工会财务…`
+            elif prev.text.rstrip()[-1:] in SENTENCE_END + "：:" and _heading_like(ln.text):
                 new = True
             elif prev.text.rstrip()[-1:] in "。！？" and lang_of(ln.text) == "en" and lang_of(prev.text) == "zh":
                 new = True   # a Chinese paragraph ended and its English counterpart begins
