@@ -906,6 +906,12 @@ class Normaliser:
             men.value = _iso_duration(n, unit)
             if g.get("more") or g.get("more2") or g.get("more3"):
                 men.mods.append("APPROX")
+            if not g["en_n"]:
+                if text[m.end():m.end() + 2].startswith(tuple(self.lx.guards.get("duration_not_before", []))):
+                    continue   # 攻坚三年行动: part of a programme's name
+                if (not pre and not post and g["n"] in self.lx.guards.get("duration_bare_one", [])
+                        and not (g["half"] or g["half1"] or g["half2"] or g["more"] or g["more2"] or g["more3"])):
+                    continue   # 关键一年: "a year", not a length of time
             # an offset word makes it a date counted from an anchor (三年前, 近三个月, 未来两年)
             off = self.lx.offsets.get((pre, "pre")) if pre else None
             if post and (post, "post") in self.lx.offsets:
@@ -1338,6 +1344,17 @@ def extract(doc: Document, norm: Normaliser) -> list[DateRow]:
         left = text[max(0, m.start - norm.cue_window):m.start]
         return any(w in left for w in norm.lx.doc_cues_not)
 
+    # a year that opens the document's title line is part of the title, a name
+    # (2025年吉林省政府工作报告); a title that is only a date stays a date
+    titles = [b for b in doc.blocks if b.role == "title" and b.start >= 0]
+    if titles:
+        def in_name(m: Mention) -> bool:
+            for b in titles:
+                if b.start <= m.start < b.end:
+                    rest = text[m.end:b.end].strip()
+                    return bool(rest) and not rest[0] in "，,。:：;；（(—-"
+            return False
+        mentions = [m for m in mentions if not in_name(m)]
     doc_date, source = norm.document_date(doc, mentions)
     sents = doc.tables.get("sentences")
     starts = [getattr(s, "start", 0) for s in sents] if sents else []

@@ -173,6 +173,14 @@ def test_date_words_inside_names_and_idioms_are_not_dates():
     assert (r.text, r.mod) == ("春天", "")   # 约 belongs to 相约, not an approximation
 
 
+def test_a_year_opening_the_title_is_part_of_the_name_and_programme_names_are_not_durations():
+    doc = make_doc(("title", "2025年吉林省政府工作报告"), ("author", "——2025年1月14日在吉林省第十四届人民代表大会上"),
+                   ("body", "2024年是实现“十四五”规划目标任务的关键一年。开展安全生产治本攻坚三年行动，连续3年增长。"))
+    got = [(r.text, r.value) for r in rows(doc)]
+    assert got == [("2025年1月14日", "2025-01-14"), ("2024年", "2024"), ("3年", "P3Y")]
+    assert [r.text for r in rows(make_doc(("title", "2021年5月10日"), ("body", "正文")))] == ["2021年5月10日"]
+
+
 def test_english_month_words_that_are_verbs_are_not_dates():
     assert rows("We may see growth and the army will march on.") == []
 
