@@ -721,6 +721,8 @@ def _plausible(text: str, q: _Q, ex: Extractor, lx: Lexicon) -> bool:
         return False
     if q.unit_kind == "date":
         return False
+    if q.unit_kind == "ordinal" and q.kind != "ordinal":
+        return False          # 二十届, 二期: 届/期 number an edition or a phase, they do not count
     # lexicalized numerals: 第一时间, 千万, 万一
     mlex = lx.lex_re.match(text, core_s)
     if mlex and mlex.end() >= e - (1 if q.unit else 0):

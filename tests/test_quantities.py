@@ -88,8 +88,10 @@ def test_english_labels_and_units():
     f = found("Table 3 shows that 1,234.5 tonnes went to 12 countries (see Figure 2 and Section 4.1).")
     assert set(f) == {"1,234.5 tonnes", "12 countries"}
     assert found("Refer to 1.4 and see Section 4.1.5 and 5.11; 参考第1.2至1.6节") == {}
-    assert found("省委十二届六次全会")["六次"][5] == "ordinal"
     assert f["1,234.5 tonnes"][:2] == (1234.5, "t") and f["1,234.5 tonnes"][5] == "measure"
+    assert found("省委十二届六次全会")["六次"][5] == "ordinal"
+    g = found("筹办好第四届博览会，建湖二期项目，惠及14.6万户次")
+    assert set(g) == {"第四届", "14.6万户次"} and g["第四届"][1] == "届"
 
 
 def test_noise_is_not_quantities():
