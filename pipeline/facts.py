@@ -166,6 +166,8 @@ class FactFinder:
         self.change_words = {role: lex.words(role) for role in ("increase", "decrease", "share", "target")}
         self.anaphors = sorted(lex.anaphora, key=len, reverse=True)
         self.scope_words = Lexicon.scope()
+        self.rank_cues = tuple(w for w, r in lex.cues.items() if r == "rank")
+        self.distributive = {ln.split("\t")[0]: ln.split("\t")[1:] for ln in _lines("distributive.tsv")}
         self.subject_heads = tuple(sorted(_lines("subject_heads.txt"), key=len, reverse=True))
         self.conjunctions = ("和", "及", "与", "以及", "、")
         self.region = self._region()
@@ -299,7 +301,12 @@ class FactFinder:
         if any(phrase.endswith(x) for x in self.lex.suffixes):
             return True
         words = _pos(phrase)
-        return bool(words) and _nominal(words[-1][1])
+        if not words:
+            return False
+        if _nominal(words[-1][1]):
+            return True
+        # jieba sometimes splits the last character off a noun (燃气管/道): judge by the word before it
+        return len(words[-1][0]) == 1 and len(words) > 1 and _nominal(words[-2][1]) and words[-1][1] in ("q", "ng", "g")
 
     def leading_noun_phrase(self, right: str) -> str:
         """The noun phrase a number counts when it stands before it (313727条 COVID-19序列)."""
@@ -427,11 +434,43 @@ class _Walker:
                 return ff.resolve(w, ff.lex.anaphora[w], self.topic, last), off + len(w)
         return last, cs
 
+    def usable(self, n: Any, cs: int) -> bool:
+        """Numbers that can be a figure: not codes, not in footnotes, not inside a quoted slogan;
+        ordinals only as ranks (居全国第4位)."""
+        start = _get(n, "start")
+        if self.doc.role_at(start) == "footnote" or _get(n, "kind") == "code":
+            return False
+        if start > 0 and self.text[start - 1] in "“「《‘\"":
+            return False
+        if _get(n, "kind") == "ordinal":
+            before = self.text[max(cs, start - 12):start]
+            return any(c in before for c in self.ff.rank_cues)
+        return True
+
+    def rank_metric(self, left: str, right: str, left_from: int) -> str:
+        """单产连续3年居粮食主产省第1位 → 单产; 全国第4的地位 → 地位."""
+        ff = self.ff
+        found = [k for k in (left.find(c) for c in ff.rank_cues) if k >= 0]
+        cut = min(found, default=-1)
+        head = left[:cut] if cut > 0 else ""
+        for d in ff.dates:  # 连续3年: a duration inside the metric is not part of it
+            ds, de = _get(d, "start") - left_from, _get(d, "end") - left_from
+            if 0 <= ds < de <= len(head):
+                head = head[:ds] + head[de:]
+        head = ff._strip_tail(ff._strip_head(head.strip()))[0].strip()
+        if head and ff.is_nominal(head):
+            return head
+        m = re.match(r"(?:位|名)?的?(.*)", right)
+        return ff.leading_noun_phrase(m.group(1) if m else right)
+
     def clause(self, sent: Any, cs: int, ce: int, subj: Subject | None, subj_end: int, cnums: list[Any],
                clause_dates: list[Any], sent_dates: list[Any]) -> None:
         ff, text, doc = self.ff, self.text, self.doc
+        last_fact = self.rows[-1] if self.rows and _get(self.rows[-1], "sent_id") == _get(sent, "sent_id", -1) \
+            and self.rows[-1].start >= _get(sent, "start") else None
+        every = self.each_of(subj_end, cs, cnums)
         s_start, s_end = _get(sent, "start"), _get(sent, "end")
-        usable = [n for n in cnums if _get(n, "kind") not in NOT_FACT_KINDS and doc.role_at(_get(n, "start")) != "footnote"]
+        usable = [n for n in cnums if self.usable(n, cs)]
         respective = self.respectively(subj_end, cs, usable)
         prev_end = max(subj_end, cs)
         for k, n in enumerate(cnums):
@@ -440,19 +479,25 @@ class _Walker:
             prev_end = max(prev_end, n_end)
             if n not in usable:
                 continue
-            left = text[left_from:n_start]
+            left = raw_left = text[left_from:n_start]
             for d in clause_dates:  # a date before the number is not part of its metric
                 if left_from <= _get(d, "start") and _get(d, "end") <= n_start:
                     left = text[_get(d, "end"):n_start]
-            if left.rstrip()[-1:] and left.rstrip()[-1] in PREPOSITIONS:
-                continue
+            tail = left.rstrip()
+            if tail[-1:] and tail[-1] in PREPOSITIONS and not any(tail.endswith(c) for c in ff.lex.cues if len(c) > 1):
+                continue  # 从五个方面, 在3个城市: an adverbial, not a figure (控制在5% is a cue, not one)
             if respective is not None:
                 metric, roles = respective[usable.index(n)], ["respectively"]
+            elif _get(n, "kind") == "ordinal":
+                metric, roles = self.rank_metric(raw_left, text[n_end:ce], left_from), ["rank"]
             else:
                 name_before = any(_get(e, "end") == n_start - len(left) + len(left.rstrip()) and
                                   _get(e, "end") > left_from for e in ff.entities_in(left_from, n_start))
                 nxt = next((_get(m, "start") for m in cnums[k + 1:] if _get(m, "start") >= n_end), ce)
                 metric, roles = ff.metric_and_cues(left.strip(), text[n_end:nxt], name_before, _get(n, "unit"))
+            if not metric and last_fact is not None and not ff._strip_tail(left.strip())[0]:
+                # 实现国有资本收益64.6亿元，增长358%: a bare change continues the previous figure
+                metric, subj = last_fact.metric, Subject(last_fact.subject, last_fact.subject_canonical)
             if not metric:
                 continue
             clause_text = text[cs:n_start]
@@ -470,13 +515,26 @@ class _Walker:
             conf = round(min(conf, 1.0), 2)
             if conf < ff.min_conf:
                 continue
-            self.rows.append(FactRow(
-                doc_id=doc.doc_id, fact_id=len(self.rows), subject=subj.text if subj else "",
-                subject_canonical=subj.canonical if subj else None, metric=metric, number_id=n_start,
-                value=_get(n, "value"), unit=_get(n, "unit"), approx=_get(n, "approx"), change=change,
-                date_value=_date_value(date), date_id=_get(date, "start") if date is not None else None,
-                date_source=dsrc, evidence=text[s_start:s_end].strip(), sent_id=_get(sent, "sent_id", -1),
-                start=n_start, end=n_end, page=doc.page_at(n_start), confidence=conf))
+            for metric in (every if every and respective is None and len(usable) == 1 else [metric]):
+                self.rows.append(FactRow(
+                    doc_id=doc.doc_id, fact_id=len(self.rows), subject=subj.text if subj else "",
+                    subject_canonical=subj.canonical if subj else None, metric=metric, number_id=n_start,
+                    value=_get(n, "value"), unit=_get(n, "unit"), approx=_get(n, "approx"), change=change,
+                    date_value=_date_value(date), date_id=_get(date, "start") if date is not None else None,
+                    date_source=dsrc, evidence=text[s_start:s_end].strip(), sent_id=_get(sent, "sent_id", -1),
+                    start=n_start, end=n_end, page=doc.page_at(n_start), confidence=conf))
+            last_fact = self.rows[-1]
+
+    def each_of(self, subj_end: int, cs: int, cnums: list[Any]) -> list[str] | None:
+        """接待国内游客人次、出游总花费均增长20%以上: one figure holds for each listed metric."""
+        if not cnums:
+            return None
+        head = self.text[max(subj_end, cs):_get(cnums[0], "start")]
+        k = head.find("均")
+        if k < 0:
+            return None
+        names = [self.ff._strip_head(x.strip()) for x in re.split(r"、|和|及|与", head[:k]) if x.strip()]
+        return names if len(names) >= 2 and all(self.ff.is_nominal(x) for x in names) else None
 
     def respectively(self, subj_end: int, cs: int, usable: list[Any]) -> list[str] | None:
         """生产安全事故起数、死亡人数分别下降40.5%、32.7%: the k-th metric goes with the k-th number."""
@@ -488,6 +546,11 @@ class _Walker:
         if k < 0:
             return None
         names = [self.ff._strip_head(x.strip()) for x in re.split(r"、|和|及|与", head[:k]) if x.strip()]
+        if len(names) == 1:  # 红旗汽车产销量分别增长…和…: a two-part word splits into its parts
+            for key, parts in self.ff.distributive.items():
+                if key in names[0] and len(parts) == len(usable):
+                    names = [names[0].replace(key, p) for p in parts]
+                    break
         if len(names) != len(usable) or not all(names):
             return None
         return names

@@ -133,3 +133,19 @@ def test_coordinated_groups_and_counts_of_people():
     papers, viewers = find_facts(doc)
     assert papers.subject == "中国企业 + 高校 + 科研机构" and papers.metric == "论文"
     assert (viewers.metric, viewers.value, viewers.date_value) == ("观看", 50_000, "2023")
+
+
+def test_ranks_are_figures_and_bare_changes_continue_the_previous_one():
+    doc = make_doc([("body", "2023年，全省粮食单产连续3年居全国第2位，利润总额达到58亿元，增长12%。")],
+                   source="2024年某某省政府工作报告.pdf")
+    add_date(doc, "2023年", "2023")
+    s3, e3 = span(doc, "3年", nth=1)  # the first 3年 is inside 2023年
+    doc.add_rows("dates", [dict(start=s3, end=e3, text="3年", value="P3Y", type="duration")])
+    add_number(doc, "第2位", 2, "位", kind="ordinal")
+    add_number(doc, "58亿元", 5_800_000_000, "元", kind="money")
+    add_number(doc, "12%", 12, "%", kind="percent")
+    sentences(doc)
+    rank, profit, growth = find_facts(doc)
+    assert (rank.metric, rank.value, rank.date_value) == ("粮食单产", 2, "2023")
+    assert (profit.metric, profit.change) == ("利润总额", "level")
+    assert (growth.metric, growth.value, growth.change) == ("利润总额", 12, "increase")
