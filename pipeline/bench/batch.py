@@ -196,6 +196,9 @@ def main(args) -> int:
     size = sum(f.stat().st_size for f in files)
     print(f"{len(files)} files, {pages} pages, {size / 2**20:.1f} MB", file=sys.stderr)
 
+    from ..engine import code_fingerprint
+
+    code_before = code_fingerprint.__wrapped__()
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-batch-"))
     work.mkdir(parents=True, exist_ok=True)
     bare = bare_extract(files)
@@ -212,6 +215,7 @@ def main(args) -> int:
     last = runs[-1]
     again = pipeline_run(files, work / f"jobs{last.jobs}", last.jobs)
     print(f"no-change re-run: {again.seconds:.2f}s; {again.summary}", file=sys.stderr)
+    code_changed = code_fingerprint.__wrapped__() != code_before
     same = all(identical(work / f"jobs{runs[0].jobs}", work / f"jobs{r.jobs}") for r in runs[1:])
     startup = {m: worker_startup(m, work) for m in ("forkserver", "spawn")}
 
@@ -243,7 +247,7 @@ def main(args) -> int:
                      "(target ≥ 0.7×)")
     lines += [
         f"- no-change re-run (--jobs {last.jobs}): {again.seconds:.2f} s = {100 * again.seconds / last.seconds:.1f} % "
-        "of the cold run (target ≤ 5 %)",
+        f"of the cold run (target ≤ 5 %); it said: `{again.summary}`",
         f"- peak RSS of the process tree: {', '.join(f'--jobs {r.jobs} {mb(r.peak)}' for r in runs)} "
         "(target < 1.5 GB; RSS summed over the processes counts shared pages once per process, PSS once; "
         "the first half of the run against the whole shows whether memory grows with the corpus)",
@@ -255,6 +259,10 @@ def main(args) -> int:
         + ", ".join(f"{m} {s:.1f} s" for m, s in startup.items()),
         "",
     ]
+    if code_changed:
+        lines += ["**The package changed during the measurement** (someone edited pipeline/): runs saw "
+                  "different code, so the re-run and the comparison of tables are not valid. Measure again "
+                  "on a quiet tree.", ""]
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
