@@ -839,6 +839,11 @@ class Normaliser:
                     continue
             if g["ey10"] and not g["pre"]:
                 continue
+            if g["ey10"]:
+                nxt = re.match(r"\s+([A-Za-z]+)", text[m.end():m.end() + 30])
+                if nxt and nxt.group(1).endswith("s") and nxt.group(1).lower() not in lx.guards.get(
+                        "en_bare_year_plural_ok", []):
+                    continue   # in 2000 patients: a count, not a year
             if g["emon5"] and not g["pre"] and mon.lower() == "may":
                 continue
             pre = g["pre"] or ""

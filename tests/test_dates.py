@@ -181,6 +181,13 @@ def test_a_year_opening_the_title_is_part_of_the_name_and_programme_names_are_no
     assert [r.text for r in rows(make_doc(("title", "2021年5月10日"), ("body", "正文")))] == ["2021年5月10日"]
 
 
+def test_english_counts_after_a_preposition_are_not_years_and_offsets_resolve():
+    assert [r.text for r in rows("The drug was tested in 2000 patients.") if r.type == "date"] == []
+    assert [r.text for r in rows("The drug was approved in 2000 and sold in 2001.")] == ["2000", "2001"]
+    r = by_text(rows("Prices fell 3 years ago.", ref_date="2021-06-14"))["3 years ago"]
+    assert (r.value, r.anchor) == ("2018", "reference")
+
+
 def test_english_month_words_that_are_verbs_are_not_dates():
     assert rows("We may see growth and the army will march on.") == []
 
