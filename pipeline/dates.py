@@ -123,6 +123,7 @@ class Lexicon:
     guards: dict[str, list[str]]
     lunar: dict[str, dict[str, tuple[int, int]]]
     pre_guard: dict[str, str]
+    numbers_en: dict[str, float]
 
 
 @lru_cache(maxsize=1)
@@ -158,7 +159,8 @@ def lexicon() -> Lexicon:
         short[r[0]] = [w.replace("\\n", "\n") for w in r[1:]]
     spans = {r[0]: (int(r[1]), int(r[2]), r[3]) for r in _rows("year_spans.tsv")}
     return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues, cues_not, offsets, weekdays, seasons, short,
-                   spans, rel_guard, part_guard, {r[0]: r[1:] for r in _rows("guards.tsv")}, _lunar_lexicon(), pre_guard)
+                   spans, rel_guard, part_guard, {r[0]: r[1:] for r in _rows("guards.tsv")}, _lunar_lexicon(), pre_guard,
+                   {r[0]: float(r[1]) for r in _rows("numbers_en.tsv")})
 
 
 # ---------------------------------------------------------------------------------------
@@ -345,7 +347,7 @@ def patterns() -> Patterns:
         (?=[A-Za-z]|\d{{1,2}}(?:st|nd|rd|th)?\s+[A-Za-z]|\d{{4}}\s*[HQ][1-4])
         (?P<pre>(?i:{en_pre})\s+(?:the\s+)?(?:(?i:end)(?=[-\s]))?)?
         (?:
-            (?P<ed1>[0-3]?\d){ord_}\s+(?P<emon1>(?i:{mon_en}))\.?,?\s+(?P<ey1>{ey})
+            (?P<ed1>[0-3]?\d){ord_}\s+(?:of\s+)?(?P<emon1>(?i:{mon_en}))\.?,?\s+(?P<ey1>{ey})
           | (?P<emon2>(?i:{mon_en}))\.?\s+(?P<ed2>[0-3]?\d){ord_}(?![0-9])(?:,?\s*(?P<ey2>{ey}))?
           | (?:(?i:the)\s+)?(?P<epart>(?i:{en_parts}))(?:-|\s+(?:of\s+)?)
             (?:(?P<emon3>(?i:{mon_en}))\.?(?:,?\s+(?P<ey3>{ey}))?|(?P<ey4>{ey}))
@@ -367,6 +369,7 @@ def patterns() -> Patterns:
     off_post = _alt([w for (w, p) in lx.offsets if p == "post" and not w.isascii()])
     en_off_pre = _alt([w for (w, p) in lx.offsets if p == "pre" and w.isascii()])
     en_off_post = _alt([w for (w, p) in lx.offsets if p == "post" and w.isascii()])
+    en_nums = _alt(list(lx.numbers_en))
     dfirst = "".join(sorted(set("每0123456789零〇一二两俩仨三四五六七八九十百千半") | {w[0] for (w, p) in lx.offsets if p == "pre" and not w.isascii()}))
     dur = re.compile(rf"""
         (?<![0-9A-Za-z.])
@@ -375,7 +378,7 @@ def patterns() -> Patterns:
             (?P<every>每隔|每)(?P<en>{CNN})?(?P<ehalf>半)?个?(?P<eu>年|月|季度|周|星期|天|日)
           | (?P<pre>{off_pre})?(?P<n>{CNN})(?P<more>多|余)?(?P<half1>半)?(?P<ge>个)?(?P<more2>多)?(?P<half2>半)?(?P<u>{dunits})(?P<half>半)?(?P<more3>多)?
             (?P<post>{off_post})?
-          | (?:(?P<en_pre>(?i:{en_off_pre}))\s+)?(?P<en_n>\d+(?:\.\d+)?)\s+(?P<en_u>(?i:{en_dunits}))
+          | (?:(?P<en_pre>(?i:{en_off_pre}))\s+)?(?P<en_n>\d+(?:\.\d+)?|(?i:{en_nums}))\s+(?P<en_u>(?i:{en_dunits}))
             (?:\s+(?P<en_post>(?i:{en_off_post})))?
         )
     """, re.X)
@@ -890,7 +893,8 @@ class Normaliser:
                 continue
             pre, post = g["pre"], g["post"]
             if g["en_n"]:
-                n = float(g["en_n"])
+                n = (float(g["en_n"]) if g["en_n"][0].isdigit()
+                     else self.lx.numbers_en[re.sub(r"\s+", " ", g["en_n"].lower())])
                 unit = self.lx.durations[g["en_u"].lower()]
                 pre, post = (g["en_pre"] or "").lower() or None, (g["en_post"] or "").lower() or None
             else:

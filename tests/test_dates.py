@@ -186,6 +186,8 @@ def test_english_counts_after_a_preposition_are_not_years_and_offsets_resolve():
     assert [r.text for r in rows("The drug was approved in 2000 and sold in 2001.")] == ["2000", "2001"]
     r = by_text(rows("Prices fell 3 years ago.", ref_date="2021-06-14"))["3 years ago"]
     assert (r.value, r.anchor) == ("2018", "reference")
+    r = by_text(rows("Over the past five years, sales doubled.", ref_date="2021-06-14"))["past five years"]
+    assert (r.value, r.start_date, r.end_date) == ("P5Y", "2016-01-01", "2020-12-31")
 
 
 def test_english_month_words_that_are_verbs_are_not_dates():
