@@ -282,6 +282,7 @@ SKIP_RE = re.compile(r"""
   | \d{4}\s?[-–~至]\s?\d{4}(?=\s?年)                                 # year range 2022-2024年
   | (?<![\d.])(?:19|20)\d{2}(?:[-/]\d{1,2}(?:[-/]\d{1,2})?|\.\d{1,2}\.\d{1,2})(?![\d])  # 2021-1-11 2022.4.29 2021-07
   | (?<![\d.])\d{1,2}:\d{2}(?::\d{2})?                                # 9:30
+  | (?<![\d.])\d+(?:\.\d+){2,}                                       # section 7.2.1
   | (?:\+?86[-\s]?)?(?<!\d)1[3-9]\d{9}(?!\d)                          # mobile phone
   | (?<!\d)[(（]?0\d{2,3}[)）]?[-\s]\d{7,8}(?!\d)                    # landline
   | (?<![\d.])\d(?:[ \u00a0]\d){2,}(?![\d.])                           # letter-spaced 2 0 1 9
@@ -749,6 +750,8 @@ def _plausible(text: str, q: _Q, ex: Extractor, lx: Lexicon) -> bool:
             return False          # 零部件, 零售: 零 alone is never a figure in running text
         if q.cn_text == "一" and q.approx is None and q.kind is None and q.mag == 1:
             return False          # 一所机构: an article, not a count
+        if prev in "“「『\"" and q.kind is None:
+            return False          # “两个确立” “八条硬措施”: a numeral opening a slogan is part of a name
         if lx.demo_re.search(text[max(0, s - 3):s]):
             return False          # 这两个平台: a reference back
         if q.unit is None and q.mag == 1 and q.kind is None:

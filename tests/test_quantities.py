@@ -111,6 +111,11 @@ def test_footnote_markers_glued_to_figures_are_dropped():
     assert set(f) == {"1100多篇", "365.3万次"}
 
 
+def test_slogans_and_section_numbers():
+    assert found("坚决做到“两个维护”，落实“八条硬措施”，见7.2.1操作者") == {}
+    assert found("保持10 s后断开") == {}
+
+
 def test_lexicalized_and_article_numerals():
     assert found("第一时间通报，千万不要大意，万一出现，一道努力，三元布局，汽车零部件，见表2-3") == {}
 
