@@ -271,7 +271,7 @@ class Typesetter:
     def finish_page(self) -> None:
         c = self.c
         c.setFont(FONT, 8)
-        c.drawString(MARGIN_X, PAGE_H - 48, HEADER)
+        c.drawString(MARGIN_X, PAGE_H - 48, HEADER.translate(GLYPH))
         c.setLineWidth(0.4)
         c.line(MARGIN_X, PAGE_H - 52, PAGE_W - MARGIN_X, PAGE_H - 52)
         label = f"— {self.page} —"

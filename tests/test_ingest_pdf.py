@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pikepdf
 import pytest
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -293,3 +294,34 @@ def test_subscript_is_not_a_footnote_marker(tmp_path):
     doc = ingest.load(path)
     assert [b.text for b in doc.blocks] == ["水的分子式是H2O，含量为30%。"]
     assert [(m.label, doc.text[:m.offset][-3:]) for m in doc.markers] == [("2", "30%")]
+
+
+@pytest.mark.parametrize("how", ["page_rotate", "content_rotate"])
+def test_landscape_pages_are_read(tmp_path, how):
+    """A page turned by /Rotate, or set sideways by a rotation in its content, reads as text."""
+    if how == "page_rotate":
+        path = tmp_path / "rotate.pdf"
+        with pikepdf.open(SEED_PDF) as pdf:
+            for page in pdf.pages:
+                page.Rotate = 90
+            pdf.save(path)
+        doc = ingest.load(path)
+        plain = ingest.load(SEED_PDF)
+        assert doc.status == "ok" and doc.text == plain.text
+        return
+    font = _cjk_font()
+    path = tmp_path / "sideways.pdf"
+    c = canvas.Canvas(str(path), pagesize=(595, 842))
+    c.saveState()
+    c.translate(100, 60)
+    c.rotate(90)                       # text runs up the page; the next line is to its left
+    c.setFont(font, 12)
+    lines = ["第一行：横排表格旋转九十度后排在页面上，", "第二行：读取顺序仍应从上一行接到下一行。"]
+    for i, t in enumerate(lines):
+        c.drawString(0, -18 * i, t)
+    c.restoreState()
+    c.showPage()
+    c.save()
+    doc = ingest.load(path)
+    assert doc.status == "ok", doc.message
+    assert doc.text == "".join(lines)

@@ -153,6 +153,45 @@ def _font_size(ch) -> float:
     return max(float(size), abs(d), 1.0) if size else max(abs(d), abs(a), 1.0)
 
 
+def _orientation(ch) -> int:
+    """0, 90 (runs upwards), 180 or 270 (runs downwards): the direction a glyph is set in."""
+    a, b, c, d, _, _ = ch.matrix
+    if abs(b) + abs(c) < 1e-6 * (abs(a) + abs(d) + 1e-9):
+        return 0 if a > 0 and d > 0 else 180 if a < 0 and d < 0 else -1
+    if abs(a) + abs(d) < 1e-6 * (abs(b) + abs(c)):
+        return 90 if b > 0 and c < 0 else 270 if b < 0 and c > 0 else -1
+    return -1   # skewed or mirrored: not read
+
+
+def collect(pc: PageChars, chars: list) -> None:
+    """The page's characters in its dominant text direction, turned upright.
+
+    A page set in landscape by a rotation in its content (a wide table) is read in that
+    direction; characters in any other direction (a vertical margin note) are left out and
+    counted.
+    """
+    orient = [_orientation(ch) if ch.get_text().strip() else 0 for ch in chars]
+    counts = {o: orient.count(o) for o in (0, 90, 180, 270)}
+    main = max((0, 90, 180, 270), key=lambda o: (counts[o], o == 0))
+    w, h = pc.width, pc.height
+    for seq, (ch, o) in enumerate(zip(chars, orient)):
+        if o != main and ch.get_text().strip():
+            pc.rotated += 1
+            continue
+        x0, y0, x1, y1 = float(ch.x0), float(ch.y0), float(ch.x1), float(ch.y1)
+        if main == 0:
+            box, size = (x0, y0, x1, y1), _font_size(ch)
+        elif main == 90:    # reads upwards; the next line is to the right
+            box, size = (y0, w - x1, y1, w - x0), max(x1 - x0, 1.0)
+        elif main == 270:   # reads downwards; the next line is to the left
+            box, size = (h - y1, x0, h - y0, x1), max(x1 - x0, 1.0)
+        else:
+            box, size = (w - x1, h - y1, w - x0, h - y0), max(y1 - y0, 1.0)
+        pc.chars.append(Char(ch.get_text(), *box, size, ch.fontname or "", seq))
+    if main in (90, 270):
+        pc.width, pc.height = h, w
+
+
 def extract_chars(data: bytes, cfg: dict[str, Any]) -> tuple[list[PageChars], dict[str, Any]]:
     """All pages' characters (stream order) and the PDF metadata; raises PdfProblem."""
     from pdfminer.pdfdocument import PDFDocument
@@ -179,6 +218,9 @@ def extract_chars(data: bytes, cfg: dict[str, Any]) -> tuple[list[PageChars], di
             x0, y0, x1, y1 = page.mediabox
             pc = PageChars(pno, float(x1 - x0), float(y1 - y0))
             dev.reset()
+            # /Rotate only turns the page on screen: read it as drawn, where its text is upright
+            # (pdfminer then only moves the origin to the media box corner).
+            page.rotate = 0
             try:
                 interp.process_page(page)
             except _PageFull:
@@ -188,13 +230,7 @@ def extract_chars(data: bytes, cfg: dict[str, Any]) -> tuple[list[PageChars], di
                     raise
                 info.setdefault("_page_errors", []).append(f"page {pno}: {_reason(exc)}")
             pc.images = dev.images
-            for seq, ch in enumerate(dev.chars[:cap]):
-                if not ch.upright:
-                    pc.rotated += 1
-                    continue
-                pc.chars.append(Char(ch.get_text(), float(ch.x0) - float(x0), float(ch.y0) - float(y0),
-                                     float(ch.x1) - float(x0), float(ch.y1) - float(y0), _font_size(ch),
-                                     ch.fontname or "", seq))
+            collect(pc, dev.chars[:cap])
             pages.append(pc)
         if not pages:
             raise ValueError("no pages found")
