@@ -226,8 +226,9 @@ def main(args) -> int:
         f"{size / 2**20:.1f} MB",
         "",
         f"Command: `{command}` (on {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()};"
-        f" load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())})" + (f". {args.note}" if args.note else ""),
+        f" load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())})",
         "",
+        *([args.note, ""] if args.note else []),
         "| run | seconds | pages/s | chars/s | vs bare extract_text | peak RSS (tree) | peak RSS, first half "
         "| peak PSS (tree) | statuses |",
         "|---|---|---|---|---|---|---|---|---|",
