@@ -120,7 +120,10 @@ def test_failures_and_hangs_get_status_rows_and_the_batch_goes_on(tmp_path, prob
     assert docs["empty.txt"][0] == "empty"
     assert docs["bad.txt"][0] == "error" and "could not be stored" in docs["bad.txt"][1]
     assert [docs[f"doc{i:02d}.txt"][0] for i in range(3)] == ["ok"] * 3
-    summary = capsys.readouterr().out.strip().splitlines()[-1]
+    captured = capsys.readouterr()
+    assert "doc/s" not in captured.err  # no progress bar when stderr is not a terminal
+    assert "hang.txt: error: timed out after 2 s" in captured.err
+    summary = captured.out.strip().splitlines()[-1]
     assert summary.startswith("8 documents (empty 1, error 4, ok 3)")
     # the three good documents have their rows, the failed ones none
     marks = (out / "probe_marks.csv").read_text(encoding="utf-8").splitlines()
