@@ -290,3 +290,16 @@ def test_anchor_accepts_a_fact_about_several_subjects():
     assert not problems and out[0]["subject"] == ["甲系统", "乙系统"]
     twice, problems, _ = anchor_items("facts", items + [dict(items[0], occurrence=1)], TEXT, None)
     assert any("listed twice" in p for p in problems)
+
+
+def test_gold_for_a_document_not_in_the_run_is_skipped_not_fatal(tmp_path, capsys):
+    run = tmp_path / "run"
+    write_run(run)
+    write_pred(run, perfect_pred(gold_doc()))
+    gold_dir = _gold_dir(tmp_path, gold_doc())
+    other = gold_doc()
+    other["source"] = {"name": "another_report.pdf", "sha256": "f" * 64}
+    (gold_dir / "other.json").write_text(json.dumps(other, ensure_ascii=False), "utf-8")
+    code = cli(["eval", "--gold", str(gold_dir), "--pred", str(run), "--out", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert code == 0 and "1 gold document(s)" in out and "skipped" in out and "another_report.pdf" in out
