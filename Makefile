@@ -21,8 +21,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
-eval: run
-	$(BIN)/pipeline eval --gold corpus/gold --pred outputs --out outputs/eval
+# The gold set also covers three PDFs of ../shared (not redistributable): they are scored when present.
+GOLD_SHARED := $(wildcard $(addprefix $(SHARED)/data/pdfs/,zh_broker_research_report_2022.pdf \
+	zh_en_battery_datasheet_bilingual.pdf zh_union_regulation_1page.pdf))
+
+eval: $(STAMP)
+	$(BIN)/pipeline run corpus $(GOLD_SHARED) --out outputs/eval-run
+	$(BIN)/pipeline eval --gold corpus/gold --pred outputs/eval-run --out outputs/eval
 
 # Rebuild the two-column PDF of the seed that ingest is tested against.
 corpus-pdf: $(STAMP)
