@@ -4,7 +4,6 @@ Every fixture is made here, in tmp_path, with reportlab / pikepdf / Pillow.
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pikepdf
