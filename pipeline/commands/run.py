@@ -54,6 +54,12 @@ def main(args: argparse.Namespace) -> int:
     if not expand_inputs(args.inputs)[0]:
         print("error: no .pdf or .txt input found in " + " ".join(args.inputs), file=sys.stderr)
         return 2
+    if args.engine == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            print("error: --engine dask needs Dask distributed (pip install 'dask[distributed]')", file=sys.stderr)
+            return 2
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
