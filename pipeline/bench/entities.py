@@ -18,6 +18,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("entities", help="chars/s of the segment + entities stages (default: on the seed)")
     p.add_argument("files", nargs="*", metavar="FILE", help=".txt or .pdf files (default: the seed)")
     p.add_argument("--repeat", type=int, default=3, help="timed passes (the best is reported)")
+    p.add_argument("--rules-only", action="store_true", help="without the Chinese model ([entities] zh_model = false)")
     p.set_defaults(func=main)
 
 
@@ -33,7 +34,10 @@ def main(args) -> int:
     if missing:
         print(f"error: not found: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
-    cfg = load_config(overrides={"pipeline": {"stages": ["segment", "entities"]}})
+    over = {"pipeline": {"stages": ["segment", "entities"]}}
+    if args.rules_only:
+        over["entities"] = {"zh_model": False}
+    cfg = load_config(overrides=over)
     docs = [ingest.load(str(f), cfg) for f in files]
     docs = [d for d in docs if d.status == "ok"]
     if not docs:
