@@ -255,3 +255,12 @@ def test_any_text_gives_non_overlapping_spans_that_map_back(paras):
         assert a.end <= b.start
     for e in rows:
         assert e.text and doc.text[e.start:e.end] == e.text == e.text.strip()
+
+
+def test_one_character_abbreviations_in_coordinations():
+    doc = run("中日韩三国代表和港澳台地区同胞出席，材料译成英、法、德等多种语言，美、俄等国也派员参加。")
+    rows = {(e.text, e.label, e.canonical) for e in doc.tables["entities"]}
+    assert {("中", "GPE", "中国"), ("日", "GPE", "日本"), ("韩", "GPE", "韩国")} <= rows
+    assert {("港", "GPE", "香港"), ("澳", "GPE", "澳门"), ("台", "GPE", "台湾")} <= rows
+    assert {("英", "LANGUAGE", "英语"), ("法", "LANGUAGE", "法语"), ("德", "LANGUAGE", "德语")} <= rows
+    assert {("美", "GPE", "美国"), ("俄", "GPE", "俄罗斯")} <= rows

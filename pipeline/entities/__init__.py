@@ -23,7 +23,7 @@ from ..script import is_cjk
 from ..segment import SentenceRow, runs_of
 from . import aliases as _aliases
 from .english import KEEP, english_cands
-from .rules import (Cand, Lexicon, Tok, gazetteer_cands, lexicon, pattern_cands, person_cands, place_cands,
+from .rules import (Cand, Lexicon, Tok, abbreviation_cands, gazetteer_cands, lexicon, pattern_cands, person_cands, place_cands,
                     quoted_cands, suffix_cands, title_cands, titled_name_cands)
 
 
@@ -180,6 +180,7 @@ def extract(doc: Document, lex: Lexicon, model: ZhModel, cfg: dict[str, Any]) ->
         cands += person_cands(st, s, toks[si], lex)
         cands += gazetteer_cands(st, s, toks[si], lex)
         cands += pattern_cands(st, s, lex)
+        cands += abbreviation_cands(st, s, lex)
         cands += place_cands(toks[si], lex)
         cands += titled_name_cands(st, s, toks[si], lex)
     cands += model.cands(text, sents, lex, toks)

@@ -76,6 +76,22 @@ class Lexicon:
         self._title_re = re.compile(
             "(" + "|".join(re.escape(t) for t in self.titles) + ")") if self.titles else None
         self.patterns = [(re.compile(r[0]), r[1]) for r in _tsv(f"{base}/patterns.tsv")]
+        self.abbr_place: dict[str, str] = {}
+        self.abbr_lang: dict[str, str] = {}
+        for r in _tsv(f"{base}/abbreviations.tsv"):
+            if len(r) > 1 and r[1]:
+                self.abbr_place[r[0]] = r[1]
+            if len(r) > 2 and r[2]:
+                self.abbr_lang[r[0]] = r[2]
+        chars = "".join(sorted(set(self.abbr_place) | set(self.abbr_lang)))
+        if chars:
+            c = f"[{re.escape(chars)}]"
+            # 中美两国, 港澳台地区, 中日韩三国: a run of abbreviations before 两国/地区 …
+            self._abbr_run = re.compile(rf"(?<![\u4e00-\u9fff]{c})({c}{{2,4}})(?=[两三四五六七八九]国|等国|地区|两岸)")
+            # 英、法、日、韩等多种语言 / 英、法等国
+            self._abbr_list = re.compile(rf"({c}(?:、{c})+)(?=等(?:多种|几种|[一二三四五六七八九十\d]+种)?(语言|国))")
+        else:
+            self._abbr_run = self._abbr_list = None
         self._tags: dict[str, str] | None = None
 
     # -- word knowledge ---------------------------------------------------------------------
@@ -347,7 +363,7 @@ def place_cands(toks: list[Tok], lex: Lexicon) -> list[Cand]:
     for t in toks:
         w = t.text
         if (len(w) >= 3 and all(is_cjk(c) for c in w) and w.endswith(lex.gpe_suffixes)
-                and not w.endswith("区")   # 景区, 园区, 社区: too often a kind of area, not a place's name
+                and not w.endswith(("区", "国"))   # 景区, 园区: kinds of area; countries: the gazetteer's
                 and w not in lex.boundaries and (lex.tag(w) or "ns").startswith("ns")
                 and not w.startswith(("全", "各", "本", "该", "我", "省", "市", "县"))):
             out.append(Cand(t.start, t.end, "GPE", "rule", prio=2))
@@ -370,4 +386,28 @@ def titled_name_cands(text: str, offset: int, toks: list[Tok], lex: Lexicon) -> 
             if _looks_like_name(text[e:stop], lex):
                 out.append(Cand(offset + e, offset + stop, "PERSON", "rule", prio=4))
                 break
+    return out
+
+
+def abbreviation_cands(text: str, offset: int, lex: Lexicon) -> list[Cand]:
+    """Each one-character abbreviation in a coordination is a name: 中美两国 -> 中 + 美 (GPE);
+    英、法、日、韩等多种语言 -> four LANGUAGE. The canonical is the full name (美 -> 美国)."""
+    out: list[Cand] = []
+    if lex._abbr_run is None:
+        return out
+    for m in lex._abbr_run.finditer(text):
+        run = m.group(1)
+        if all(ch in lex.abbr_place for ch in run):
+            for k, ch in enumerate(run):
+                s = offset + m.start(1) + k
+                out.append(Cand(s, s + 1, "GPE", "rule", prio=6, canonical=lex.abbr_place[ch]))
+    for m in lex._abbr_list.finditer(text):
+        lang = m.group(2) == "语言"
+        table = lex.abbr_lang if lang else lex.abbr_place
+        chars = m.group(1).split("、")
+        if not all(ch in table for ch in chars):
+            continue
+        for k, ch in enumerate(chars):
+            s = offset + m.start(1) + 2 * k
+            out.append(Cand(s, s + 1, "LANGUAGE" if lang else "GPE", "rule", prio=6, canonical=table[ch]))
     return out
