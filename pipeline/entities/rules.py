@@ -197,9 +197,6 @@ def suffix_cands(toks: list[Tok], text: str, offset: int, lex: Lexicon,
             first = i               # a known name is complete: 长白山获联合国教科文组织
         else:
             first = _extend_left(toks, i, text, offset, lex, max_tokens, max_chars)
-        if (first + 1 < i and lex.gazetteer.get(toks[first].text) == "GPE"
-                and lex.gazetteer.get(toks[first + 1].text) in ("GPE", "LOC")):
-            first += 1              # 英国 + 欧洲生物信息学研究所: two places in a row, the first stands apart
         if first > 0 and first < i and toks[first - 1].text.isdigit():
             first += 1              # the measure word after a count: 3个省实验室
         # a name does not start with a connector, a conjunction, a verb, an adverb or an adjective
