@@ -63,8 +63,11 @@ class Bare:
 
 def bare_extract(files: list[Path]) -> Bare:
     """extract_text over every file, one process: what reading the PDFs costs at the least."""
+    import logging
+
     from pdfminer.high_level import extract_text
 
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # font warnings, one per page
     out = Bare()
     for f in files:
         t0 = time.perf_counter()
