@@ -262,3 +262,9 @@ def test_one_character_abbreviations_in_coordinations():
     assert {("港", "GPE", "香港"), ("澳", "GPE", "澳门"), ("台", "GPE", "台湾")} <= rows
     assert {("英", "LANGUAGE", "英语"), ("法", "LANGUAGE", "法语"), ("德", "LANGUAGE", "德语")} <= rows
     assert {("美", "GPE", "美国"), ("俄", "GPE", "俄罗斯")} <= rows
+
+
+def test_facilities_by_their_ending():
+    doc = run("京张高铁和成都天府国际机场投入使用，一批精品景区和世界级旅游景区加快建设。")
+    facs = {e.text for e in doc.tables["entities"] if e.label == "FAC"}
+    assert facs == {"京张高铁", "成都天府国际机场"}, facs

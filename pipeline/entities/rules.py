@@ -38,8 +38,9 @@ class Tok:
 
 
 # Stop tags from jieba's dictionary: prepositions, particles, pronouns, adverbs, conjunctions,
-# interjections, onomatopoeia, measure words: none of them sits inside a name.
-_STOP_TAGS = ("p", "u", "r", "d", "c", "y", "e", "o", "q")
+# interjections, onomatopoeia, measure words, numerals (一批, 多个; 第…届 sessions are patterns.tsv's):
+# none of them sits inside a name.
+_STOP_TAGS = ("p", "u", "r", "d", "c", "y", "e", "o", "q", "m")
 # Tags a name does not start with: verbs, adverbs, adjectives, idioms (大力盘活…, 显著提升…).
 _LEAD_TAGS = {"v", "vd", "ad", "a", "d", "i"}
 _PUNCT = re.compile(r"^[\W_]+$")
