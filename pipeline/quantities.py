@@ -79,6 +79,7 @@ class Lexicon:
     qual: dict[str, tuple[str, str, str]]   # word -> (approx, side, bound)
     mags: dict[str, float]
     units: dict[str, tuple[str, str]]       # unit -> (kind, canonical)
+    unit_guard: dict[str, str]               # unit -> characters that may not follow it ("cjk": any Chinese)
     prefix: dict[str, str]                   # currency prefix -> unit
     cues: set[str]
     lexicalized: list[str]
@@ -100,6 +101,7 @@ def lexicon() -> Lexicon:
     qual = {r[0]: (r[1], r[2], r[3]) for r in _lines("qualifiers.tsv")}
     mags = {r[0]: float(r[1]) for r in _lines("magnitudes.tsv")}
     units = {r[0]: (r[1], (r[2] if len(r) > 2 and r[2] else r[0])) for r in _lines("units.tsv")}
+    unit_guard = {r[0]: r[3] for r in _lines("units.tsv") if len(r) > 3 and r[3]}
     prefix = {r[0]: r[1] for r in _lines("currency_prefix.tsv")}
     cues = {r[0] for r in _lines("cues.txt")}
     lexd = [r[0] for r in _lines("lexicalized.txt")]
@@ -110,7 +112,7 @@ def lexicon() -> Lexicon:
     # Units and magnitudes compete at the same position: the longest wins (千米 over 千, million over m).
     tail_words = list(units) + list(mags)
     return Lexicon(
-        qual, mags, units, prefix, cues, lexd, demo, en_units,
+        qual, mags, units, unit_guard, prefix, cues, lexd, demo, en_units,
         {r[0].upper() for r in _lines("entity_labels_open.txt")},
         re.compile(rf"(?<![A-Za-z])(?:{_alt(r[0] for r in _lines('ref_labels.txt'))})[ \u00a0]?\Z", re.I),
         pre_re=re.compile(rf"(?:{_alt(pre)})[ \u00a0\n]?\Z", re.I),
@@ -293,9 +295,19 @@ SKIP_RE = re.compile(r"""
   | \b(?!(?:RMB|USD|HKD|CNY|EUR|GBP|US)\d)[A-Za-z]+[-_]?\d+(?:[-_.]?[A-Za-z0-9]+)*                                 # COVID-19 S012 22Q1 n1
   | (?<![\d.])\d+[-_][A-Za-z][A-Za-z0-9]*                                      # 2019-nCoV
 """, re.X)
-CODE_RE = re.compile(r"(?<![\d.])(?P<code>[0-9]{6})(?:\.(?:SH|SZ|BJ|SS|HK))(?![A-Za-z])"
-                     r"|(?<=[（(])(?P<code2>[0-9]{6})(?=[)）])"
-                     r"|(?<=代码[:：])\s?(?P<code3>[0-9]{6})(?!\d)")
+def _code_re() -> re.Pattern:
+    """Stock codes: NNNNNN.SH / 0700.HK (suffixes in exchanges.tsv, the suffix is in the span),
+    （688556） in brackets, 代码：688556."""
+    alts = []
+    for row in _lines("exchanges.tsv"):
+        lo, _, hi = row[1].partition("-")
+        alts.append(rf"[0-9]{{{lo},{hi or lo}}}\.{re.escape(row[0])}")
+    return re.compile(rf"(?<![\d.])(?P<code>{'|'.join(alts)})(?![A-Za-z0-9])"
+                      r"|(?<=[（(])(?P<code2>[0-9]{6})(?=[)）])"
+                      r"|(?<=代码[:：])\s?(?P<code3>[0-9]{6})(?!\d)")
+
+
+CODE_RE = _code_re()
 ORDINAL_EN_RE = re.compile(r"(\d+)(?:st|nd|rd|th)\b")
 RANGE_RE = re.compile(r"(?:（含）|\(含\))?[ \u00a0]?(?:--|——|-|–|—|~|～|至|到|－|to)[ \u00a0]?")
 FRACTION_RE = re.compile(rf"分之(?P<num>负?[{CN_CHARS}点]+|-?\d+(?:\.\d+)?)")
@@ -308,6 +320,8 @@ FIGURES_ONLY_RE = re.compile(r"\s*(?:[-+]?\d[\d,.]*\s*[%‰]?\s*)+")
 BLOCK_ONLY_NUMBER_RE = re.compile(r"\s*[-–—]?\s*(?:第\s*)?\d{1,4}\s*(?:页)?\s*[-–—]?\s*$")
 LABEL_UNIT_RE = re.compile(r"[（(]([^（()）]{1,6})[)）][:：]?\s*\Z")   # 价格(元)：82.42
 EN_UNIT_RE = re.compile(r"[ \u00a0]([a-z]+)")
+COORD_RE = re.compile(r"\s?(?:、|和|与|及|或|,|，|and|or)\s?")
+TITLE_RE = re.compile(r"《[^《》\n]{1,120}》")   # a cited work: its figures are part of its name
 
 
 @dataclass
@@ -331,6 +345,7 @@ class _Q:
     cue: bool = False             # a bare number with a cue word before it (为/达/：)
     labelled: bool = False        # the unit came from a row label: 绝对涨幅(%) 7.18 32.88
     step: float = 0.0             # 1100多 → 100: the place 多/余 rounds at, so upper = value + step
+    post_bound: bool = False      # the qualifier is a word after the number (以内, 以上, 左右)
 
 
 class Extractor:
@@ -451,6 +466,7 @@ class Extractor:
                 if key and not (key.isascii() and mp.end() < n and text[mp.end()].isalpha()):
                     q.approx, _, q.bound = lx.qual[key]
                     q.end = mp.end()
+                    q.post_bound = True
 
     def _unit_at(self, text: str, p: int) -> tuple[str, int] | None:
         m = self.lx.tail_re.match(text, p)
@@ -460,6 +476,9 @@ class Extractor:
         end = m.end()
         if word[-1].isascii() and word[-1].isalpha() and end < len(text) and text[end].isascii() and text[end].isalpha():
             return None      # "m" of "more", "k" of "kids"
+        guard = self.lx.unit_guard.get(word)
+        if guard and end < len(text) and (text[end] in guard or (guard == "cjk" and is_cjk(text[end]))):
+            return None      # 5A级, A股, 3C产品: a grade, a share class, a product family
         return word, end
 
     @staticmethod
@@ -515,6 +534,11 @@ class Extractor:
             sm = SLASH_FRACTION_RE.match(text, q.end)
             if sm and q.value == int(q.value) and float(sm.group(1)) > 0:
                 q.value, q.kind, q.end = q.value / float(sm.group(1)), "fraction", sm.end()
+                hit = self._unit_at(text, q.end)
+                if hit and self.lx.units.get(hit[0], ("",))[0] in ("measure", "percent"):
+                    # 1/3C is a charge rate: kind says what it is, not how its numeral is written
+                    q.unit_kind, q.unit = self.lx.units[hit[0]]
+                    q.kind, q.end = q.unit_kind, hit[1]
                 return q
             om = ORDINAL_EN_RE.match(text, m.start("ar"))
             if om:
@@ -616,7 +640,7 @@ def extract(text: str, standalone: bool = False, roles: Any = None) -> list[_Q]:
     for m in CODE_RE.finditer(text):
         g = "code" if m.group("code") else "code2" if m.group("code2") else "code3"
         s, e = m.start(g), m.end(g)
-        codes.append(_Q(s, e, float(m.group(g)), kind="code"))
+        codes.append(_Q(s, e, float(m.group(g).partition(".")[0]), kind="code"))
     code_starts = {c.start for c in codes}
     skip_starts = [s for s, _ in skips]
     pos = 0
@@ -656,6 +680,12 @@ def extract(text: str, standalone: bool = False, roles: Any = None) -> list[_Q]:
                 a.value *= b.mag
                 a.mag, a.unit, a.unit_kind = b.mag, b.unit, b.unit_kind
     if not standalone:
+        # a bound after a coordinated list applies to each member: 控制在5%和3%以内 → both less
+        for i in range(len(out) - 2, -1, -1):
+            a, b = out[i], out[i + 1]
+            if b.post_bound and a.approx is None and a.kind is None and a.unit == b.unit and a.unit is not None \
+                    and COORD_RE.fullmatch(text, a.end, b.start):
+                a.approx, a.bound, a.post_bound = b.approx, b.bound, True
         # a labelled row: 绝对涨幅(%) 7.18 32.88 80.86 — the label's unit runs along the row
         for a, b in zip(out, out[1:]):
             if a.labelled and b.unit is None and b.mag == 1 and b.kind is None and b.approx is None \
@@ -684,6 +714,7 @@ def _drop_scales(text: str, qs: list[_Q]) -> list[_Q]:
     """Axis scales: three or more figures of one unit, nothing but spaces between them, in equal
     steps (100% 120% 140% …, -60% -40% -20%). A table row (4.5% 110.0% 135.1%) has no such step."""
     drop: set[int] = set()
+    grids: list[tuple[str | None, float, float, int, int]] = []
     i = 0
     while i < len(qs):
         j = i
@@ -700,10 +731,23 @@ def _drop_scales(text: str, qs: list[_Q]) -> list[_Q]:
                     m += 1
                 if m - k + 1 >= 3:
                     drop.update(range(i + k, i + m + 1))
+                    grids.append((run[k].unit, run[k].value, step, i + k, i + m))
                     k = m + 1
                 else:
                     k += 1
         i = j + 1
+    # a lone tick next to a scale, on its grid (0% after 20% 40% 60% 80%), is the same axis
+    for unit, v0, step, a, b in grids:
+        for n, near, way in ((a - 1, a, -1), (b + 1, b, 1)):
+            while 0 <= n < len(qs) and n not in drop:
+                q, r = qs[n], qs[near]
+                gap = text[q.end:r.start] if way < 0 else text[r.end:q.start]
+                k = (q.value - v0) / step
+                if not (q.unit == unit and q.kind is None and q.approx is None and not gap.strip()
+                        and abs(k - round(k)) < 1e-9):
+                    break
+                drop.add(n)
+                near, n = n, n + way
     return [q for n, q in enumerate(qs) if n not in drop]
 
 
@@ -883,14 +927,15 @@ def rows_for(doc: Document) -> list[NumberRow]:
     sent_starts = [_get(r, "start") for r in sents]
     dates = _spans(doc.tables.get("dates"))
     date_starts = [a for a, _ in dates]
-    ents = _spans(doc.tables.get("entities"), keep=_is_name)
+    ents = sorted(_spans(doc.tables.get("entities"), keep=_is_name)
+                  + [(m.start(), m.end()) for m in TITLE_RE.finditer(text)])
     ent_starts = [a for a, _ in ents]
     rows = []
     bare_blocks: dict[int, bool] = {}
     for q in extract(text):
         if dates and _overlaps(dates, date_starts, q.start, q.end):
             continue
-        if ents and q.kind != "code" and _overlaps(ents, ent_starts, q.start, q.end):
+        if ents and _overlaps(ents, ent_starts, q.start, q.end) and (q.kind != "code" or _in_title(text, q)):
             continue
         block = doc.block_at(q.start)
         if block is not None and block.role == "footnote" and q.unit is None and q.mag == 1:
@@ -907,6 +952,12 @@ def rows_for(doc: Document) -> list[NumberRow]:
         rows.append(NumberRow(doc.doc_id, sent_id, q.start, q.end, text[q.start:q.end], float(q.value),
                               q.unit, q.approx, q.lower, q.upper, q.kind or "count", doc.page_at(q.start)))
     return rows
+
+
+def _in_title(text: str, q: _Q) -> bool:
+    """Is q inside a 《》 title (高测股份（688556.SH）：… cited in 相关研究 is the title's, not a figure)?"""
+    a = text.rfind("《", max(0, q.start - 120), q.start)
+    return a >= 0 and "》" not in text[a:q.start] and "》" in text[q.end:q.end + 120]
 
 
 def _tick_run(doc: Document, block: Any, memo: dict[int, bool]) -> bool:

@@ -134,7 +134,51 @@ def test_kuai_is_money_only_with_jiao_or_qian():
 def test_stock_codes_are_code_kind():
     f = found("高测股份（688556.SH）与公司（600519）公告")
     assert [v[5] for v in f.values()] == ["code", "code"]
-    assert f["688556"][0] == 688556
+    assert f["688556.SH"][0] == 688556 and f["600519"][0] == 600519
+
+
+def test_exchange_suffix_is_part_of_the_code():
+    f = found("贵州茅台(600519.SS)收涨，腾讯控股0700.HK跌2%")
+    assert f["600519.SS"][::5] == (600519, "code")
+    assert f["0700.HK"][::5] == (700, "code")
+    assert f["2%"][1] == "%"
+
+
+@pytest.mark.parametrize("text,span,value,unit", [
+    ("电芯容量为280Ah，标称电压3.2V", "280Ah", 280, "Ah"),
+    ("电芯容量为280Ah，标称电压3.2V", "3.2V", 3.2, "V"),
+    ("以0.5 C恒流充电至截止电压", "0.5 C", 0.5, "C"),
+    ("放电电流为120 A，持续", "120 A", 120, "A"),
+    ("交流内阻不大于0.3mΩ", "不大于0.3mΩ", 0.3, "mΩ"),
+    ("The cell is charged at 1/2C and 100A.", "1/2C", 0.5, "C"),
+    ("储能系统容量5MWh，工作频率50Hz", "50Hz", 50, "Hz"),
+])
+def test_electrical_units_glued_or_spaced(text, span, value, unit):
+    f = found(text)
+    assert f[span][0] == pytest.approx(value) and f[span][1] == unit and f[span][5] == "measure"
+
+
+def test_letters_after_digits_that_are_not_units_stay_out():
+    f = found("该景区为5A级景区，公司A股上市，3C产品销量增长20%，COVID-19")
+    assert list(f) == ["20%"]
+
+
+def test_bound_after_a_coordinated_list_applies_to_each():
+    f = found("两项指标分别控制在4%和2.5%以内，突破300亿元")
+    assert f["4%"][2] == "less" and f["2.5%以内"][2] == "less"
+    assert f["突破300亿元"][:3] == (3e10, "元", "more")
+
+
+def test_lone_tick_on_the_axis_grid_is_dropped():
+    f = found("走势\n-30% -15%\n15% 30% 45% 60%\n0%\n2021-01 2021-05\n净利润率为12%")
+    assert list(f) == ["12%"]
+
+
+def test_figures_in_a_cited_title_are_part_of_the_name():
+    d = doc_of(("body", "相关研究\n1.《某某股份（300750.SZ）：签订5GW电池合同，看好23年业绩》，2023.4.1\n"
+                        "某某股份（300750.SZ）签订合同，金额12亿元。"))
+    rows = [(r.text, r.kind) for r in rows_for(d)]
+    assert rows == [("300750.SZ", "code"), ("12亿元", "money")]
 
 
 def test_negative_and_signed():
