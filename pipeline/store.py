@@ -46,9 +46,18 @@ def _sql_type(tp: Any) -> str:
     return _SQL.get(tp, "VARCHAR")
 
 
+_SPECS: dict[type, dict[str, Any]] = {}
+
+
 def table_spec(name: str) -> dict[str, Any]:
     """Columns (name, SQL type) and sort keys of a registered table: plain data, picklable."""
     cls = TABLES[name]
+    if cls not in _SPECS:
+        _SPECS[cls] = _spec_of(cls)
+    return _SPECS[cls]
+
+
+def _spec_of(cls: type) -> dict[str, Any]:
     try:
         hints = typing.get_type_hints(cls)
     except Exception:  # an annotation that does not resolve: fall back to the raw strings
