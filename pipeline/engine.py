@@ -278,8 +278,13 @@ class LocalPool:
                 now = time.monotonic()
                 for w in workers:
                     if w.ready and w.task is None and pending:
-                        w.task, w.since = pending.popleft(), now
-                        w.conn.send(w.task[0])
+                        task = pending.popleft()
+                        try:
+                            w.conn.send(task[0])
+                        except OSError:  # it just died: the task waits for the next worker
+                            pending.appendleft(task)
+                            continue
+                        w.task, w.since = task, now
                 waits = [30.0]
                 for w in workers:
                     if w.task and self.timeout:
