@@ -103,8 +103,8 @@ def test_as_of_end_of_month_keeps_both_qualifiers_and_the_month_end():
     ("2013年一季度末", "2013-Q1", "END", "2013-03-01", "2013-03-31"),
     ("2022年下半年", "2022-H2", "", "2022-07-01", "2022-12-31"),
     ("1999年7月下旬", "1999-07", "END", "1999-07-21", "1999-07-31"),
-    ("2019年4月12-19日", "2019-04", "", "2019-04-12", "2019-04-19"),
-    ("2018年1－9月份", "2018", "", "2018-01-01", "2018-09-30"),
+    ("2019年4月12-19日", "2019-04-12/2019-04-19", "", "2019-04-12", "2019-04-19"),
+    ("2018年1－9月份", "2018-01/2018-09", "", "2018-01-01", "2018-09-30"),
     ("2 0 1 9 年 5 月", "2019-05", "", "2019-05-01", "2019-05-31"),
     ("二〇〇六年十二月", "2006-12", "", "2006-12-01", "2006-12-31"),
     ("上世纪80年代", "198", "", "1980-01-01", "1989-12-31"),
@@ -322,3 +322,55 @@ def test_seed_dates_values_anchors_and_no_url_dates(seed_path):
     # nothing inside a URL
     for url in re.finditer(r"https?://[\x21-\x7e]+", doc.text):
         assert not [r for r in rs if url.start() <= r.start < url.end()]
+
+
+# -- ranges, report shorthand, tables and specs (broker reports, datasheets) ------------------
+
+def test_compact_ranges_are_one_span_with_an_interval_value():
+    rs = by_text(rows("2023年行业回暖，3-8月出货量同比增长，预计2024-2026年收入稳步增长。数据来源：公司公告（2019-2021）"))
+    assert (rs["3-8月"].value, rs["3-8月"].start_date, rs["3-8月"].end_date) == ("2023-03/2023-08", "2023-03-01", "2023-08-31")
+    assert (rs["2024-2026年"].value, rs["2024-2026年"].end_date) == ("2024/2026", "2026-12-31")
+    assert rs["2019-2021"].value == "2019/2021"
+    assert "2024" not in rs
+
+
+def test_two_digit_years_in_running_text_follow_the_full_years_nearby():
+    rs = rows("公司2023年营收稳健，看好24年海外订单放量，预计25年净利润提升。创始人从业25年，公司已有30年历史。")
+    got = {(r.text, r.value) for r in rs}
+    assert ("24年", "2024") in got and ("25年", "2025") in got
+    assert ("25年", "P25Y") in got and ("30年", "P30Y") in got
+    # without a full year anywhere near, 在职15年 stays a length of time
+    assert [(r.text, r.value) for r in rows("他在职15年提升了团队")] == [("15年", "P15Y")]
+
+
+def test_cong_only_links_when_the_clause_reaches_the_other_end():
+    rs = rows("成本从2018年的1.2元下降到2021年的0.6元。从2019年起，公司扩产。")
+    assert [(r.text, r.mod) for r in rs] == [("2018年", ""), ("2021年", ""), ("从2019年起", "START")]
+
+
+def test_table_header_years_are_dates_without_the_estimate_mark():
+    rs = rows("主要财务数据 2021 2022 2023E 2024E 营业收入 100 120 150 180")
+    assert [(r.text, r.value) for r in rs] == [("2021", "2021"), ("2022", "2022"), ("2023", "2023"), ("2024", "2024")]
+    assert rows("股价 2018 2020 2019 元") == []   # not consecutive: figures, not a header
+
+
+def test_chart_axis_date_ticks_are_a_scale_not_dates():
+    doc = make_doc(("body", "股价走势"), ("body", "2022-01 2022-04 2022-07 2022-10"), ("body", "2022年10月公司发布公告"))
+    assert [r.text for r in rows(doc)] == ["2022年10月"]
+
+
+def test_return_windows_and_spec_times_are_durations():
+    rs = by_text(rows("相对指数表现 1M 3M 12M 绝对收益(%) 3.1 5.2 8.8；脉冲放电电流（10s）：500A；静置5min后测量"))
+    assert [rs[k].value for k in ("1M", "3M", "12M", "10s", "5min")] == ["P1M", "P3M", "P12M", "PT10S", "PT5M"]
+    assert "30s" not in by_text(rows("Most of them were in their 30s."))
+
+
+def test_bounded_durations_keep_the_bound_as_equal_or_less():
+    rs = by_text(rows("请于收货后15天以内反馈，spare parts ship within 3 days; 近52周内最高价"))
+    assert (rs["15天以内"].value, rs["15天以内"].mod) == ("P15D", "EQUAL_OR_LESS")
+    assert (rs["within 3 days"].value, rs["within 3 days"].mod) == ("P3D", "EQUAL_OR_LESS")
+
+
+def test_years_inside_a_cited_title_are_part_of_the_name():
+    rs = rows("相关研究\n1.《某公司：23年业绩预告超预期，2024年增长可期》，2024.1.5")
+    assert [r.text for r in rs] == ["2024.1.5"]

@@ -44,6 +44,7 @@ arithmetic (month lengths, offsets, lunar dates, solar terms); this module is th
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +79,10 @@ class DateRow:
 # The stage
 # ---------------------------------------------------------------------------------------
 
+# a cited work (《高测股份（688556.SH）：21年业绩预告超市场预期…》): its years are part of its name
+TITLE_RE = re.compile(r"《[^《》\n]{1,120}》")
+
+
 def _entity_spans(doc: Document) -> list[tuple[int, int]]:
     """Names that contain digits (2019新型冠状病毒信息库) are not dates: skip inside them."""
     spans = []
@@ -95,7 +100,7 @@ def _entity_spans(doc: Document) -> list[tuple[int, int]]:
 
 def extract(doc: Document, norm: Normaliser) -> list[DateRow]:
     text = doc.text
-    mentions = norm.find(text, skip=_entity_spans(doc))
+    mentions = norm.find(text, skip=_entity_spans(doc) + [(m.start(), m.end()) for m in TITLE_RE.finditer(text)])
     note_blocks = {b.block_id for b in doc.blocks if b.role == "footnote"}
 
     def is_note(m: Mention) -> bool:

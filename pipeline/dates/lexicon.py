@@ -58,6 +58,7 @@ class Lexicon:
     lunar: dict[str, dict[str, tuple[int, int]]]
     pre_guard: dict[str, str]
     numbers_en: dict[str, float]
+    glued: list[str]                      # duration abbreviations written right after the digits (30s)
 
 
 @lru_cache(maxsize=1)
@@ -83,6 +84,7 @@ def lexicon() -> Lexicon:
         fest[r[0]] = tuple(int(x) for x in r[1].split("-"))   # (month, day) or (month, nth, weekday)
     plans = {r[0]: (int(r[1]), int(r[2])) for r in _rows("plans.tsv")}
     durs = {r[0]: r[1] for r in _rows("durations.tsv")}
+    glued = [r[0] for r in _rows("durations.tsv") if len(r) > 2 and r[2] == "glued"]
     cues = [r[1] for r in _rows("doc_date_cues.tsv") if r[0] == "cue"]
     cues_not = [r[1] for r in _rows("doc_date_cues.tsv") if r[0] == "not"]
     offsets = {(r[0], r[1]): (r[2], "" if r[3] == "-" else r[3], r[4]) for r in _rows("offsets.tsv")}
@@ -94,7 +96,7 @@ def lexicon() -> Lexicon:
     spans = {r[0]: (int(r[1]), int(r[2]), r[3]) for r in _rows("year_spans.tsv")}
     return Lexicon(pre, post, parts, relative, months, fest, plans, durs, cues, cues_not, offsets, weekdays, seasons, short,
                    spans, rel_guard, part_guard, {r[0]: r[1:] for r in _rows("guards.tsv")}, _lunar_lexicon(), pre_guard,
-                   {r[0]: float(r[1]) for r in _rows("numbers_en.tsv")})
+                   {r[0]: float(r[1]) for r in _rows("numbers_en.tsv")}, glued)
 
 
 # ---------------------------------------------------------------------------------------
@@ -298,7 +300,8 @@ def patterns() -> Patterns:
         (?![0-9A-Za-z])
     """, re.X)
     dunits = _alt([w for w in lx.durations if not w.isascii()])
-    en_dunits = _alt([w for w in lx.durations if w.isascii()])
+    en_dunits = _alt([w for w in lx.durations if w.isascii() and w not in lx.glued])
+    en_glued = _alt(lx.glued)
     off_pre = _alt([w for (w, p) in lx.offsets if p == "pre" and not w.isascii()])
     off_post = _alt([w for (w, p) in lx.offsets if p == "post" and not w.isascii()])
     en_off_pre = _alt([w for (w, p) in lx.offsets if p == "pre" and w.isascii()])
@@ -314,6 +317,7 @@ def patterns() -> Patterns:
             (?P<post>{off_post})?
           | (?:(?P<en_pre>(?i:{en_off_pre}))\s+)?(?P<en_n>\d+(?:\.\d+)?|(?i:{en_nums}))\s+(?P<en_u>(?i:{en_dunits}))
             (?:\s+(?P<en_post>(?i:{en_off_post})))?
+          | (?P<t_n>\d+(?:\.\d+)?)[ ]?(?P<t_u>{en_glued})(?![A-Za-z0-9])
         )
     """, re.X)
     # 十四五 as a period (“十四五”时期, 十四五期间, “十四五”收官), not inside a plan's name (“十四五”规划)

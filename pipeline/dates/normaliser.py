@@ -19,6 +19,7 @@ class Mention:
     start: int
     end: int
     year: int | None = None
+    year2: int | None = None                   # 2022-2024年: the last year of a compact range
     month: int | None = None
     month2: int | None = None
     day: int | None = None
@@ -58,6 +59,46 @@ class Anchor:
     mention: Mention | None = None
 
 
+FULL_YEAR = re.compile(r"(?<![0-9])(?:19|20)\d\d(?![0-9])")
+
+
+def is_cjk_char(c: str) -> bool:
+    return bool(c) and "\u4e00" <= c <= "\u9fff"
+
+
+COMPACT_CONN = re.compile(r"[ ]?(?:至|到|[-－~～—–]+)[ ]?")
+CLAUSE_END = re.compile(r"[，。；;,！？!?\n]")
+_Y = r"(?:19|20)\d\d"
+# a header row of three or more years, each maybe marked E/A/F (estimate, actual, forecast)
+ROW_YEARS = re.compile(rf"(?<![0-9A-Za-z.,/\-]){_Y}[EAF]?(?:[ \t]+{_Y}[EAF]?){{2,}}(?![0-9A-Za-z.%\-/])")
+ONE_YEAR = re.compile(rf"({_Y})[EAF]?")
+# return windows of a performance table: 1M 3M 12M (two or more in a row)
+ROW_WINDOWS = re.compile(r"(?<![0-9A-Za-z.])\d{1,2}[DWMY](?:[ \t]+\d{1,2}[DWMY]){1,}(?![0-9A-Za-z])")
+ONE_WINDOW = re.compile(r"(\d{1,2})([DWMY])")
+YEAR_RANGE = re.compile(rf"(?<![0-9A-Za-z._/\-])({_Y})[ ]?[-－~～—–至到][ ]?({_Y})(?![0-9A-Za-z年%.\-/])")
+# chart axis ticks: three or more numeric dates in equal steps with nothing else on the line
+TICK_LINE = re.compile(rf"(?:^|(?<=\n))[ \t]*{_Y}[-/.](?:0?[1-9]|1[0-2])(?:[ \t]+{_Y}[-/.](?:0?[1-9]|1[0-2])){{2,}}[ \t]*(?=\n|$)")
+
+
+def _bare_year(m: Mention) -> bool:
+    return (m.type == "date" and m.year is not None and not m.mods and not any(getattr(m, k) for k in (
+        "year2", "month", "day", "quarter", "half", "part", "qspan", "mspan", "week", "weekday", "season",
+        "term", "rel", "decade", "century")))
+
+
+def _drop_ticks(text: str, ms: list[Mention]) -> list[Mention]:
+    """2021-07 2021-11 2022-03 2022-07 under a chart is a scale, not four dates (GUIDELINES 24)."""
+    spans = []
+    for m in TICK_LINE.finditer(text):
+        ticks = [(int(a) * 12 + int(b)) for a, b in re.findall(r"(\d{4})[-/.](\d{1,2})", m.group(0))]
+        steps = {b - a for a, b in zip(ticks, ticks[1:])}
+        if len(steps) == 1 and steps.pop() > 0:
+            spans.append((m.start(), m.end()))
+    if not spans:
+        return ms
+    return [m for m in ms if not any(a <= m.start < b for a, b in spans)]
+
+
 class Normaliser:
     """Finds date mentions in a text and resolves them along the text's own timeline."""
 
@@ -77,7 +118,7 @@ class Normaliser:
         masked = sorted([(m.start(), m.end()) for m in self.pt.mask.finditer(text)] + list(skip or []))
         mstarts = [a for a, _ in masked]
         cands: list[Mention] = []
-        for fn in (self._plans, self._numeric, self._zh, self._en, self._durations):
+        for fn in (self._plans, self._numeric, self._zh, self._en, self._durations, self._rows):
             for men in fn(text):
                 if men is not None and not self._masked(men, masked, mstarts):
                     cands.append(men)
@@ -88,7 +129,44 @@ class Normaliser:
             if m.start >= last_end:
                 out.append(m)
                 last_end = m.end
-        return self._join(text, out)
+        return self._unlink(text, _drop_ticks(text, self._join(text, out)))
+
+    def _rows(self, text: str):
+        """Dates that only their neighbours make dates: a table header of consecutive years
+        (2020 2021 2022E 2023E: E marks the column's figures as estimates and stays outside),
+        return windows (1M 3M 6M 12M) and bare year ranges ((2020-2021))."""
+        for m in ROW_YEARS.finditer(text):
+            ys = [(int(x.group(1)), x.start(1), x.end(1)) for x in ONE_YEAR.finditer(m.group(0))]
+            if all(b[0] == a[0] + 1 for a, b in zip(ys, ys[1:])):
+                for y, a, b in ys:
+                    yield Mention(m.start() + a, m.start() + b, year=y)
+        for m in ROW_WINDOWS.finditer(text):
+            for x in ONE_WINDOW.finditer(m.group(0)):
+                yield Mention(m.start() + x.start(), m.start() + x.end(), type="duration",
+                              value=_iso_duration(float(x.group(1)), x.group(2)))
+        for m in YEAR_RANGE.finditer(text):
+            a, b = int(m.group(1)), int(m.group(2))
+            if a < b <= a + 30:
+                yield Mention(m.start(), m.end(), year=a, year2=b)
+
+    def _unlink(self, text: str, ms: list[Mention]) -> list[Mention]:
+        """从2019年…降低到2022年: 从 only links the two ends of a range, it is not START."""
+        words = self.lx.guards.get("range_open", [])
+        closers = self.lx.guards.get("range_close", [])
+        starts = [w for w, (mod, _g) in self.lx.post.items() if mod == "START"]
+        for i, m in enumerate(ms):
+            w = next((w for w in words if text.startswith(w, m.start)), None)
+            if not w or "START" not in m.mods or m.start + len(w) >= m.end or i + 1 >= len(ms):
+                continue
+            if any(text.endswith(x, m.start, m.end) for x in starts):
+                continue   # 从2001年起至今: 起 says START itself
+            between = text[m.end:ms[i + 1].start]
+            if not CLAUSE_END.search(between) and any(c in between for c in closers):
+                m.mods.remove("START")
+                m.start += len(w)
+                while m.start < m.end and text[m.start] == " ":
+                    m.start += 1
+        return ms
 
     def _join(self, text: str, ms: list[Mention]) -> list[Mention]:
         """Context the single patterns cannot see: 四年六个月 is one duration; in 2008.03-2009 and
@@ -105,7 +183,11 @@ class Normaliser:
             if m.type == "date" and (m.year or m.month):
                 left = self.pt.range_left.search(text, max(0, m.start - 12), m.start)
                 if left and (prev is None or prev.end <= left.start()):
-                    out.append(Mention(left.start(), left.start() + 4, year=int(left.group(1))))
+                    y0 = int(left.group(1))
+                    if _bare_year(m) and m.year and y0 < m.year and COMPACT_CONN.fullmatch(left.group(0)[4:]):
+                        m.start, m.year, m.year2 = left.start(), y0, m.year   # 2022-2024年: one span
+                    else:
+                        out.append(Mention(left.start(), left.start() + 4, year=y0))
             if (prev is not None and prev.type == m.type == "date" and m.year and prev.year is None and not prev.rel
                     and prev.month and m.month and self.pt.range_conn.fullmatch(text, prev.end, m.start)):
                 # from March to May 2021: the range's year is written once, at its end
@@ -372,7 +454,19 @@ class Normaliser:
         if prev in "".join(sy.get("lead_chars", [])) or prev.isspace():
             return True
         left = text[max(0, start - 4):start]
-        return any(left.endswith(w) for w in sy.get("lead", []))
+        if any(left.endswith(w) for w in sy.get("lead", [])):
+            return True
+        if not is_cjk_char(prev) or prev in "".join(sy.get("not_lead", [])):
+            return False
+        # 需求22年提升: a year when the document writes 20NN nearby (broker-report shorthand)
+        win = int((sy.get("context_window") or ["0"])[0])
+        near = int((sy.get("context_years") or ["0"])[0])
+        yy = int(text[start:start + 2])
+        for m in FULL_YEAR.finditer(text, max(0, start - win), min(len(text), end + win)):
+            full = int(m.group(0))
+            if abs((full // 100) * 100 + yy - full) <= near:
+                return True
+        return False
 
     def _numeric(self, text: str):
         for m in self.pt.num.finditer(text):
@@ -461,6 +555,13 @@ class Normaliser:
                 men.type, men.value = "set", _iso_duration(n, unit)
                 yield men
                 continue
+            if g["t_n"]:
+                left = text[max(0, m.start() - 8):m.start()].rstrip(" ").lower()
+                if g["t_u"] == "s" and left.endswith(tuple(self.lx.guards.get("en_decade_before", []))):
+                    continue   # in their 30s: a decade of life
+                men.value = _iso_duration(float(g["t_n"]), self.lx.durations[g["t_u"]])
+                yield men
+                continue
             pre, post = g["pre"], g["post"]
             if g["en_n"]:
                 n = (float(g["en_n"]) if g["en_n"][0].isdigit()
@@ -496,11 +597,15 @@ class Normaliser:
             if post and (post, "post") in self.lx.offsets:
                 off = self.lx.offsets[(post, "post")] if not off or off[0] in ("past", "next") and post not in (
                     "以内", "之内", "内") else off
+            if off and unit.startswith("T"):
+                off = None    # 三小时前: the table is day-level, a time offset has no date
             if off:
                 kind, mod, reading = off
                 men.offset = (n, unit, kind, reading)
                 if mod:
                     men.mods.append(mod)
+            if post and not g["en_n"] and post in self.lx.guards.get("duration_post_outside", []):
+                men.end = m.start("post")
             yield men
 
     def _plans(self, text: str):
@@ -571,7 +676,7 @@ class Normaliser:
     @staticmethod
     def _fields(men: Mention, res) -> tuple[int | None, int | None, int | None]:
         v = res[0]
-        m = re.match(r"(\d{4})(?:-(\d\d))?(?:-(\d\d))?$", v)
+        m = re.match(r"(\d{4})(?:-(\d\d))?(?:-(\d\d))?(?:/|$)", v)
         if m:
             return int(m.group(1)), int(m.group(2)) if m.group(2) else None, int(m.group(3)) if m.group(3) else None
         m = re.match(r"(\d{4})", v)
@@ -727,13 +832,15 @@ class Normaliser:
                     dt.date(first + a - 1, 1, 1), dt.date(first + (b if b > 0 else span + b + 1) - 1, 12, 31))
         if d is not None and mth is not None:
             s = dt.date(y, mth, d)
-            if men.day2:
-                return f"{y:04d}-{mth:02d}", s, dt.date(y, mth, men.day2)
+            if men.day2:   # 4月12-19日: one span, a TIMEX3 interval value
+                e = dt.date(y, mth, men.day2)
+                return f"{s.isoformat()}/{e.isoformat()}", s, e
             return s.isoformat(), s, s
         if mth is not None:
             last = _last_day(y, mth)
-            if men.month2:
-                return f"{y:04d}", dt.date(y, mth, 1), dt.date(y, men.month2, _last_day(y, men.month2))
+            if men.month2:   # 1-5月 → 2022-01/2022-05
+                return (f"{y:04d}-{mth:02d}/{y:04d}-{men.month2:02d}", dt.date(y, mth, 1),
+                        dt.date(y, men.month2, _last_day(y, men.month2)))
             if men.week and men.weekday:   # 6月第3个星期日: the nth such weekday of the month
                 first = dt.date(y, mth, 1)
                 day = first + dt.timedelta(days=(men.weekday - 1 - first.weekday()) % 7, weeks=men.week - 1)
@@ -782,6 +889,8 @@ class Normaliser:
             return f"{y:04d}-W{men.week:02d}", monday, monday + dt.timedelta(days=6)
         if y is None:
             raise ValueError("no year")
+        if men.year2:   # 2022-2024年 → 2022/2024
+            return f"{y:04d}/{men.year2:04d}", dt.date(y, 1, 1), dt.date(men.year2, 12, 31)
         s, e = dt.date(y, 1, 1), dt.date(y, 12, 31)
         if part and men.part[1] == "year":
             s, e = dt.date(y, part[0], 1), dt.date(y, part[1], _last_day(y, part[1]))

@@ -148,4 +148,6 @@ def _iso_duration(n: float, unit: str) -> str:
     if unit == "Q":
         n, unit = n * 3, "M"
     num = str(int(n)) if n == int(n) else f"{n:g}"
+    if unit.startswith("T"):      # TS / TM / TH: PT30S
+        return f"PT{num}{unit[1:]}"
     return f"P{num}{unit}"
