@@ -80,6 +80,8 @@ class Lexicon:
     mags: dict[str, float]
     units: dict[str, tuple[str, str]]       # unit -> (kind, canonical)
     unit_guard: dict[str, str]               # unit -> characters that may not follow it ("cjk": any Chinese)
+    sections: set[str]                       # 第N章 / 第N条: section numbers, never rows
+    ranks: set[str]                          # 第N位 / 前N名: ranks, unit ""
     prefix: dict[str, str]                   # currency prefix -> unit
     cues: set[str]
     lexicalized: list[str]
@@ -102,6 +104,7 @@ def lexicon() -> Lexicon:
     mags = {r[0]: float(r[1]) for r in _lines("magnitudes.tsv")}
     units = {r[0]: (r[1], (r[2] if len(r) > 2 and r[2] else r[0])) for r in _lines("units.tsv")}
     unit_guard = {r[0]: r[3] for r in _lines("units.tsv") if len(r) > 3 and r[3]}
+    sec_rows = _lines("sections.tsv")
     prefix = {r[0]: r[1] for r in _lines("currency_prefix.tsv")}
     cues = {r[0] for r in _lines("cues.txt")}
     lexd = [r[0] for r in _lines("lexicalized.txt")]
@@ -112,7 +115,8 @@ def lexicon() -> Lexicon:
     # Units and magnitudes compete at the same position: the longest wins (千米 over 千, million over m).
     tail_words = list(units) + list(mags)
     return Lexicon(
-        qual, mags, units, unit_guard, prefix, cues, lexd, demo, en_units,
+        qual, mags, units, unit_guard, {r[0] for r in sec_rows if r[1] != "rank"},
+        {r[0] for r in sec_rows if r[1] == "rank"}, prefix, cues, lexd, demo, en_units,
         {r[0].upper() for r in _lines("entity_labels_open.txt")},
         re.compile(rf"(?<![A-Za-z])(?:{_alt(r[0] for r in _lines('ref_labels.txt'))})[ \u00a0]?\Z", re.I),
         pre_re=re.compile(rf"(?:{_alt(pre)})[ \u00a0\n]?\Z", re.I),
@@ -369,7 +373,11 @@ class Extractor:
             q = _Q(start, m.end(), v, bare_num=v)
         else:
             vague = parse_vague(raw)
-            if vague:
+            if vague and ("几" in raw or raw.startswith("数")):
+                # 数十篇, 十几个: "some tens" is more than ten (GUIDELINES settled difference 14)
+                lo, hi = vague
+                q = _Q(start, m.end(), lo, approx="more", lower=lo, upper=hi, bare_num=lo, cn=True, cn_text=raw)
+            elif vague:
                 lo, hi = vague
                 q = _Q(start, m.end(), lo, approx="about", kind="range", lower=lo, upper=hi,
                        bare_num=lo, cn=True, cn_text=raw)
@@ -575,6 +583,12 @@ class Extractor:
             q.kind = "ordinal"
         elif q.start > 0 and text[q.start - 1] == "第" and q.kind == "range":
             return None               # 第1.2至1.6节: a reference to sections
+        elif (q.start > 0 and text[q.start - 1] == "前" and q.unit in self.lx.ranks and q.kind is None
+              and q.approx is None and not q.sign):
+            q.start -= 1              # 降幅居全国前5位: the top five, a rank
+            q.kind, q.approx, q.bound = "ordinal", "less", "upper"
+        if q.kind == "ordinal" and q.unit in self.lx.ranks:
+            q.unit, q.unit_kind = None, None    # 第1位: 位 is "place", not a unit
         self._head(text, q)
         return q
 
@@ -629,9 +643,12 @@ def _is_name(row: Any) -> bool:
     return str(label).upper() not in lexicon().open_labels
 
 
-def extract(text: str, standalone: bool = False, roles: Any = None) -> list[_Q]:
+def extract(text: str, standalone: bool = False, roles: Any = None,
+            cells: list[tuple[int, int]] | None = None) -> list[_Q]:
     """All quantities of `text`, in order. `standalone` treats the text as one expression
-    (the agreement benchmarks): bare numbers and lone 一 are kept there."""
+    (the agreement benchmarks): bare numbers and lone 一 are kept there. `cells` are the spans
+    of table blocks: a bare figure there is a cell under a header that says what it counts
+    (人数 … 1), so it needs no cue word (GUIDELINES settled difference 16)."""
     ex = _extractor()
     lx = ex.lx
     out: list[_Q] = []
@@ -702,12 +719,22 @@ def extract(text: str, standalone: bool = False, roles: Any = None) -> list[_Q]:
         if q.unit_kind == "date":
             continue
         if not standalone:
-            if bare and not q.cue:
+            if bare and not q.cue and not (cells and not q.cn and _in_spans(cells, q.start) and _whole_cell(text, q)):
                 continue
         keep.append(q)
     for q in keep:
         _finish(q)
     return [q for q in keep if math.isfinite(q.value)]
+
+
+def _whole_cell(text: str, q: _Q) -> bool:
+    """A cell is a whole token: 沪深300 in a table is a name, `1` between spaces a cell."""
+    return (q.start == 0 or text[q.start - 1].isspace()) and (q.end >= len(text) or text[q.end].isspace())
+
+
+def _in_spans(spans: list[tuple[int, int]], p: int) -> bool:
+    i = bisect_right(spans, (p, math.inf)) - 1
+    return i >= 0 and spans[i][0] <= p < spans[i][1]
 
 
 def _drop_scales(text: str, qs: list[_Q]) -> list[_Q]:
@@ -773,7 +800,7 @@ def _plausible(text: str, q: _Q, ex: Extractor, lx: Lexicon) -> bool:
     if mlex and mlex.end() >= e - (1 if q.unit else 0):
         return False
     if q.kind == "ordinal":
-        return True
+        return q.unit not in lx.sections     # 第十四条, 第三章: section numbers
     if q.unit_kind == "count" and q.mag == 1 and q.value != int(q.value) and q.kind is None:
         return False          # 2.2本: a measure word counts whole things; this is a section number
     if q.kind == "range" and q.unit is None and q.mag == 1:
@@ -785,8 +812,9 @@ def _plausible(text: str, q: _Q, ex: Extractor, lx: Lexicon) -> bool:
         if ENUM_START_RE.match(text, s) and q.unit is None and q.mag == 1:
             return False
     if q.cn:
-        if not any(c in CN_DIGITS or c in CN_SPECIAL or c == "几" for c in q.cn_text.lstrip("十数")) and q.cn_text[0] not in "十数":
-            return False          # 百万, 万亿, 亿元以上: a magnitude word, not a number
+        if not any(c in CN_DIGITS or c in CN_SPECIAL or c == "几" for c in q.cn_text.lstrip("十数")) and q.cn_text[0] not in "十数" \
+                and not (q.post_bound and q.unit and q.approx and prev not in "百千万亿"):
+            return False          # 百万, 万亿: a magnitude word; but 亿元以上 (a threshold) is a figure
         if len(q.cn_text) == 1 and q.unit_kind == "money" and q.approx is None and q.kind is None \
                 and not MONEY_END_RE.match(text, e - 1) and text[e - 1] in "元圆":
             return False          # 三元布局: a word; 三元钱 / 三元整 stay money
@@ -932,7 +960,8 @@ def rows_for(doc: Document) -> list[NumberRow]:
     ent_starts = [a for a, _ in ents]
     rows = []
     bare_blocks: dict[int, bool] = {}
-    for q in extract(text):
+    cells = sorted((b.start, b.end) for b in doc.blocks if b.role == "table" and b.start >= 0)
+    for q in extract(text, cells=cells):
         if dates and _overlaps(dates, date_starts, q.start, q.end):
             continue
         if ents and _overlaps(ents, ent_starts, q.start, q.end) and (q.kind != "code" or _in_title(text, q)):

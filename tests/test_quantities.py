@@ -59,8 +59,29 @@ def test_percentage_points_ranges_fractions_ordinals():
     assert f["0.3个百分点"][:2] == (0.3, "个百分点") and f["0.3个百分点"][5] == "percent"
     assert f["3–5%"][3:] == (3, 5, "range") and f["3–5%"][1] == "%"
     assert f["约三分之一"][0] == pytest.approx(1 / 3) and f["约三分之一"][5] == "fraction"
-    assert f["第十四条"][:2] == (14, "条") and f["第十四条"][5] == "ordinal"
-    assert f["第3位"][5] == "ordinal"
+    assert "第十四条" not in f                      # a section number (GUIDELINES), not a figure
+    assert f["第3位"][::5] == (3, "ordinal") and f["第3位"][1] is None   # 位 = place, not a unit
+
+
+def test_section_numbers_and_ranks():
+    f = found("第二章总则 第八条依据本办法第十二条执行。出口额居全国前3名，排名第2位，占比超过三成")
+    assert not any(k.startswith(("第二章", "第八条", "第十二条")) for k in f)
+    assert f["前3名"][:5] == (3, None, "less", None, 3) and f["前3名"][5] == "ordinal"
+    assert f["第2位"][:2] == (2, None)
+
+
+def test_vague_tens_are_more_than_ten_and_thresholds_count():
+    f = found("发表了数十篇论文，覆盖十几个城市，实施亿元以上项目56个，已发射38颗卫星")
+    assert f["数十篇"][:6] == (10, "篇", "more", 10, 100, "count")
+    assert f["十几个"][:3] == (10, "个", "more")
+    assert f["亿元以上"][:3] == (1e8, "元", "more")
+    assert f["38颗"][:2] == (38, "颗")
+
+
+def test_bare_figures_in_a_table_block_are_cells():
+    d = doc_of(("body", "各部门人员见表2。"), ("table", "部门 人数 职责\n财务部 3 负责核算\n审计部 2 负责审计"),
+               ("body", "其中编号 7 的部门负责培训。"))
+    assert [(r.text, r.value, r.kind) for r in rows_for(d)] == [("3", 3, "count"), ("2", 2, "count")]
 
 
 def test_range_borrows_magnitude_only_when_it_fits():
