@@ -374,3 +374,14 @@ def test_bounded_durations_keep_the_bound_as_equal_or_less():
 def test_years_inside_a_cited_title_are_part_of_the_name():
     rs = rows("相关研究\n1.《某公司：23年业绩预告超预期，2024年增长可期》，2024.1.5")
     assert [r.text for r in rs] == ["2024.1.5"]
+
+
+def test_guo_counts_forward_only_at_the_start_of_a_clause():
+    rs = by_text(rows("过三天再复查。公司成立超过5年，经过两年的建设", ref_date="2023-03-01"))
+    assert (rs["过三天"].start_date, rs["过三天"].mod) == ("2023-03-04", "AFTER")
+    assert rs["5年"].value == "P5Y" and rs["两年"].value == "P2Y"
+
+
+def test_literary_year_unit_but_not_in_the_idiom():
+    rs = rows("十载耕耘，这是千载难逢的机会")
+    assert [(r.text, r.value) for r in rs] == [("十载", "P10Y")]

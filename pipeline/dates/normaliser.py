@@ -563,6 +563,11 @@ class Normaliser:
                 yield men
                 continue
             pre, post = g["pre"], g["post"]
+            if pre and pre in self.lx.guards.get("offset_clause_start", []):
+                before = text[m.start() - 1:m.start()] if m.start() else ""
+                if before and is_cjk_char(before) and before not in "".join(self.lx.guards.get("offset_clause_lead", [])):
+                    pre = None    # 超过三年, 经过两年: 过 belongs to the word before
+                    men.start = m.start("n")
             if g["en_n"]:
                 n = (float(g["en_n"]) if g["en_n"][0].isdigit()
                      else self.lx.numbers_en[re.sub(r"\s+", " ", g["en_n"].lower())])
