@@ -38,7 +38,11 @@ class ZhNer:
     def __init__(self, nlp, path: Path):
         self.nlp = nlp
         self.path = path
-        self.labels = tuple(nlp.get_pipe("ner").labels)
+        if "ner" in nlp.pipe_names:
+            labels = nlp.get_pipe("ner").labels
+        else:
+            labels = {t.split("-", 1)[1] for t in nlp.get_pipe("tagger").labels if "-" in t}
+        self.labels = tuple(sorted(labels))
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "ZhNer":
@@ -50,6 +54,8 @@ class ZhNer:
                 if not (p / "meta.json").is_file():
                     raise ModelMissing(f"no trained NER pipeline at {p} (run `make train-ner`)")
                 import spacy
+
+                from .training import components  # noqa: F401  (registers the bioes_ents factory)
                 _CACHE[key] = cls(spacy.load(p), p)
             return _CACHE[key]
 

@@ -29,10 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tokens", choices=("char", "jieba"), default="char",
                    help="token unit of the pipeline (char won over jieba words, see LABELS.md)")
     p.add_argument("--corpora", default=",".join(CORPORA))
-    p.add_argument("--max-steps", type=int, default=20000)
-    p.add_argument("--time-budget", type=float, default=3000, help="seconds of training before it is stopped")
+    p.add_argument("--max-steps", type=int, default=200000)
+    p.add_argument("--time-budget", type=float, default=2250, help="seconds of training before it is stopped")
     p.add_argument("--work", type=Path, default=None, help="work dir (default: a temp dir, removed after)")
-    a = p.parse_args(argv)
+    p.add_argument("--reuse-data", action="store_true", help="keep the DocBins already in --work")
+    a, extra = p.parse_known_args(argv)  # e.g. --training.eval_frequency 100 goes on to `spacy train`
     if not (a.shared / "data" / "train").is_dir():
         print(f"error: no training data under {a.shared}/data/train", file=sys.stderr)
         return 2
@@ -46,10 +47,16 @@ def main(argv: list[str] | None = None) -> int:
 
     log(f"# zh_ner training {time.strftime('%Y-%m-%d %H:%M:%S')} tokens={a.tokens} corpora={a.corpora} "
         f"max_steps={a.max_steps} time_budget={a.time_budget}s")
-    stats = build(a.shared, work / "data", a.corpora.split(","), tokens=a.tokens, log=log)
+    if a.reuse_data and (work / "data" / "train.spacy").exists():
+        f = work / "data" / "stats.json"
+        stats = json.loads(f.read_text()) if f.exists() else {}
+        log(f"reusing {work / 'data'}")
+    else:
+        stats = build(a.shared, work / "data", a.corpora.split(","), tokens=a.tokens, log=log)
+        (work / "data" / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
     cmd = [sys.executable, "-m", "spacy", "train", str(CONFIG), "--output", str(work / "out"),
            "--paths.train", str(work / "data" / "train.spacy"), "--paths.dev", str(work / "data" / "dev.spacy"),
-           "--nlp.tokenizer.segmenter", a.tokens, "--training.max_steps", str(a.max_steps)]
+           "--code", str(Path(__file__).with_name("components.py")), "--nlp.tokenizer.segmenter", a.tokens, "--training.max_steps", str(a.max_steps), *extra]
     log("$ " + " ".join(cmd))
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     t0 = time.time()
@@ -74,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     log(f"# trained for {time.time() - t0:.0f}s; exit {proc.returncode}")
     if a.out.exists():
         shutil.rmtree(a.out)
+    shutil.rmtree(best / "bioes_ents", ignore_errors=True)
     shutil.copytree(best, a.out)
     meta = json.loads((a.out / "meta.json").read_text())
     log(f"# dev scores of model-best: {json.dumps(meta.get('performance', {}), ensure_ascii=False)}")

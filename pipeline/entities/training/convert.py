@@ -10,7 +10,9 @@ from pathlib import Path
 
 import spacy
 from spacy.tokens import DocBin
+from spacy.util import filter_spans
 
+from .components import bioes_tags
 from .corpora import corpus_samples
 from .formats import Sample, split_long
 from .labels import map_sample
@@ -39,7 +41,10 @@ def make_doc(nlp, corpus: str, sample: Sample, stats: Counter):
         if sp is not None and all(sp.end <= x.start or sp.start >= x.end for x in spans):
             miss_spans.append(sp)
     miss_spans = [m for m in miss_spans if all(m.end <= x.start or m.start >= x.end for x in spans)]
+    miss_spans = filter_spans(miss_spans)  # expanded spans may overlap each other
     doc.set_ents(spans, missing=miss_spans, default="outside")
+    for tok, tag in zip(doc, bioes_tags(doc)):
+        tok.tag_ = tag
     return doc
 
 
