@@ -12,12 +12,23 @@ Conventions (decided here, see also bench/RESULTS.md "## Numbers"):
 - a range (3–5%, 1万-5万元, 两到三万) is one row of kind `range`: value = lower end, lower, upper.
 - the direction of a change lives in the words (下降0.3个百分点 → 0.3); a sign written on the
   number is kept (-3.8% → -3.8, 零下四摄氏度 → -4).
-- ordinals (第一株, 第3, 第十四条, 1st) are kind `ordinal` with their measure word as unit;
+- ordinals (第一株, 第3, 1st) are kind `ordinal` with their measure word as unit; ranks (第1位,
+  前5位 = top five, approx less) have unit ""; section numbers (第十四条, 第三章: sections.tsv) and
   enumerators of lists and sections (1. （1） 一、 2）) are not rows at all.
+- vague tens (数十篇, 十几个) are approx `more` with lower/upper (10–100); 三五百 is a range.
+- units are a lexicon (units.tsv, case-sensitive: mA ≠ MA), so digits glued to a real unit
+  (196Ah, 3.19V, 0.25mΩ, 1/3C) are a measure while other letters after digits (22Q1, 3M, 5A级,
+  3C产品: a guard column) still mark a code or a name; a fraction with a unit is a measure.
+- a bound after a coordinated list applies to each member (控制在5%和3%以内 → both less);
+  a magnitude word with a unit and a bound is a threshold (亿元以上 → 1e8 元 more).
+- figures inside a 《》 title (a cited report, an agreement's name) are part of the name.
+- bare figures in a `table` block that stand as whole cells (人数 … 1) are kept as counts.
+- axis scales (equal steps, nothing between) are dropped, and so is a lone tick on their grid.
 - fractions (三分之一, 1/2) are kind `fraction`, value the quotient; 百分之八 is percent 8.
 - a number whose unit is a calendar or duration unit (年 月 日 天 个月 季度 …) and any span that
   the `dates` stage claimed belong to `dates`, not here; so do bare years (2019 alone).
-- stock codes (688556.SH, （688556）) are kind `code`, value the code.
+- stock codes (688556.SH, 0700.HK with the suffix in the span: exchanges.tsv; （688556）) are kind
+  `code`, value the code.
 - a bare number (no unit, magnitude or qualifier) in Chinese text is kept only after a cue word
   (为/达/共计/： …, pipeline/data/quantities/cues.txt): otherwise it is a footnote marker, an axis
   label or part of a name (沪深300). Lone 一 before a measure word is an article (一所机构), and a

@@ -25,8 +25,13 @@ an anchor that lacks the detail it needs (当日 after a bare 2021年 uses the d
 and the relation after it (AS_OF, START, BEFORE, AFTER, APPROX): 截至11月底 → "END+AS_OF",
 value 2020-11, interval 2020-11-25..2020-11-30 (part-of-period windows as JioNLP: 月底 =
 25th–end, 年底 = Nov–Dec). 上半年/下半年 are values (2020-H1), not mods. A compact range
-(2019年4月12-19日, 1-9月) is one row whose value is the enclosing period and whose interval
-is the range; a spelled-out range (2017年8月11日至8月22日) is two rows.
+(2019年4月12-19日, 1-5月, 2022-2024年, (2020-2021)) is one row whose value is a TIMEX3 interval
+(2019-04-12/2019-04-19, 2022-01/2022-05, 2022/2024); a spelled-out range (2017年8月11日至8月22日)
+is two rows, and 从 before its first end only links (从2019年…到2022年: no START).
+Tables and charts: a header row of consecutive years (2020 2021 2022E: E stays outside) are
+dates, return windows (1M 3M) durations; a line of equally spaced YYYY-MM ticks is a chart
+axis, not dates. Spec times (30s, 10min) are durations PT30S; 7天以内 / within 7 days carry
+mod EQUAL_OR_LESS (a bare 内, 52周内, stays outside the span).
 Durations (三年, 3个多月 → P3M APPROX) have no interval unless an offset word ties them to
 the anchor (三年前 → 2018; 近三个月 → a window ending at the anchor; 过去五年 → the five whole
 calendar years before the document's year). Sets (每年, 每季度) have type `set`.
@@ -35,7 +40,8 @@ interval; inside a plan's name (“十五五”规划) it is not a date.
 Not dates: anything inside a URL, DOI, e-mail, path, phone number or version; digits inside
 names (2019-nCoV, COVID-19; entity spans from doc.tables["entities"] that contain digits);
 bare numbers (2018 alone, 09-01); a two-digit N年 alone unless its neighbours make it a year
-(21年业绩 yes, 从业22年， no: data/dates/short_years.tsv); impossible days (2月30日).
+(21年业绩 yes, 从业22年， no) or a full year 20NN nearby makes it report shorthand (需求22年提升
+next to 2022年; data/dates/short_years.tsv); years inside a 《》 title; impossible days (2月30日).
 
 All language knowledge is in pipeline/data/dates/*.tsv. The package: lexicon.py reads it and
 compiles the patterns, normaliser.py finds and resolves mentions, periods.py does the calendar
