@@ -247,3 +247,11 @@ def test_seed_body_quantities(seed_path):
     assert rows["1100多篇"].lower == 1100
     assert all(r.kind != "count" or r.unit or r.value >= 10000 for r in rows.values())  # no bare marker digits
     assert not [t for t in rows if t.startswith(("1.", "（", "[")) or "COVID" in t or t in ("2019", "1", "2", "3")]
+
+
+def test_figures_inside_a_titled_work_entity_belong_to_the_name():
+    text = "双方签署某县年产500万千米线材项目投资协议书，总投资12亿元。"
+    a = text.index("某县")
+    ents = [{"start": a, "end": text.index("，"), "label": "LAW", "text": text[a:text.index("，")]}]
+    d = doc_of(("body", text), tables={"entities": ents})
+    assert [r.text for r in rows_for(d)] == ["12亿元"]
