@@ -804,6 +804,9 @@ def _plausible(text: str, q: _Q, ex: Extractor, lx: Lexicon) -> bool:
         return False
     if q.unit_kind == "date":
         return False
+    if q.sign and text[s] in "-－" and s > 0 and is_cjk(text[s - 1]) and q.unit and len(q.unit) == 1 \
+            and q.unit.isascii() and q.unit.isupper() and not text[q.end - 2].isspace():
+        return False          # 歼-35A, 运-20A: a model designation, not minus 35 amperes
     if q.unit_kind == "ordinal" and q.kind != "ordinal":
         return False          # 二十届, 二期: 届/期 number an edition or a phase, they do not count
     # lexicalized numerals: 第一时间, 千万, 万一

@@ -180,8 +180,10 @@ def test_electrical_units_glued_or_spaced(text, span, value, unit):
 
 
 def test_letters_after_digits_that_are_not_units_stay_out():
-    f = found("该景区为5A级景区，公司A股上市，3C产品销量增长20%，COVID-19")
+    f = found("该景区为5A级景区，公司A股上市，3C产品销量增长20%，COVID-19，新型战机歼-20A亮相")
     assert list(f) == ["20%"]
+    g = found("能量密度≥176 Wh/Kg，同比-3.8%")
+    assert g["-3.8%"][0] == -3.8 and g["176 Wh/Kg"][:2] == (176, "Wh/kg")
 
 
 def test_bound_after_a_coordinated_list_applies_to_each():
