@@ -496,7 +496,10 @@ class Extractor:
         if word[-1].isascii() and word[-1].isalpha() and end < len(text) and text[end].isascii() and text[end].isalpha():
             return None      # "m" of "more", "k" of "kids"
         guard = self.lx.unit_guard.get(word)
-        if guard and end < len(text) and (text[end] in guard or (guard == "cjk" and is_cjk(text[end]))):
+        if guard == "decimal":
+            if not re.search(r"\d\.\d+[ \u00a0]?\Z", text[max(0, p - 12):p]):
+                return None  # 三级医院, 一级响应: a grade; 6.8级 is a magnitude
+        elif guard and end < len(text) and (text[end] in guard or (guard == "cjk" and is_cjk(text[end]))):
             return None      # 5A级, A股, 3C产品: a grade, a share class, a product family
         return word, end
 

@@ -179,6 +179,12 @@ def test_electrical_units_glued_or_spaced(text, span, value, unit):
     assert f[span][0] == pytest.approx(value) and f[span][1] == unit and f[span][5] == "measure"
 
 
+def test_magnitude_scale_only_after_a_decimal():
+    f = found("某县发生5.2级地震，启动二级响应，全市有3级医院2家")
+    assert f["5.2级"][:2] == (5.2, "级") and f["5.2级"][5] == "measure"
+    assert "二级" not in f and "3级" not in f and f["2家"][:2] == (2, "家")
+
+
 def test_letters_after_digits_that_are_not_units_stay_out():
     f = found("该景区为5A级景区，公司A股上市，3C产品销量增长20%，COVID-19，新型战机歼-20A亮相")
     assert list(f) == ["20%"]
