@@ -431,6 +431,8 @@ class _Walker:
                 return subj, end
         for w in ff.anaphors:
             if text.startswith(w, off):
+                if ff.lex.anaphora[w] == "country" and any(text.startswith(c, off + len(w)) for c in ("第", "前", "排", "位")):
+                    break  # 全国第4: the scope of a rank, not who ranks
                 return ff.resolve(w, ff.lex.anaphora[w], self.topic, last), off + len(w)
         return last, cs
 

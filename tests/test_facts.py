@@ -149,3 +149,14 @@ def test_ranks_are_figures_and_bare_changes_continue_the_previous_one():
     assert (rank.metric, rank.value, rank.date_value) == ("粮食单产", 2, "2023")
     assert (profit.metric, profit.change) == ("利润总额", "level")
     assert (growth.metric, growth.value, growth.change) == ("利润总额", 12, "increase")
+
+
+def test_a_national_rank_belongs_to_the_region_not_to_the_country():
+    doc = make_doc([("body", "2024年，全省粮食总产量达到850亿斤，全国第4的地位进一步巩固。")],
+                   source="2025年某某省政府工作报告.pdf")
+    add_date(doc, "2024年", "2024")
+    add_number(doc, "850亿斤", 85_000_000_000, "斤")
+    add_number(doc, "第4", 4, None, kind="ordinal")
+    sentences(doc)
+    output, rank = find_facts(doc)
+    assert (rank.subject, rank.metric, rank.value) == ("某某省", "地位", 4)
