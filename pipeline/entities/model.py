@@ -56,7 +56,10 @@ class ZhNer:
                 import spacy
 
                 from .training import components  # noqa: F401  (registers the bioes_ents factory)
-                _CACHE[key] = cls(spacy.load(p), p)
+                from .training.shrink import to_float32
+                nlp = spacy.load(p)
+                to_float32(nlp)  # embeddings ship as float16 (package size)
+                _CACHE[key] = cls(nlp, p)
             return _CACHE[key]
 
     def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[list[Span]]:

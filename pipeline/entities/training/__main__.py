@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .convert import build
 from .corpora import CORPORA
+from .shrink import shrink
 
 CONFIG = Path(__file__).with_name("config.cfg")
 
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(a.out)
     shutil.rmtree(best / "bioes_ents", ignore_errors=True)
     shutil.copytree(best, a.out)
+    shrink(a.out)
     meta = json.loads((a.out / "meta.json").read_text())
     log(f"# dev scores of model-best: {json.dumps(meta.get('performance', {}), ensure_ascii=False)}")
     (a.out / "training.log").write_text("\n".join(log_lines) + "\n", encoding="utf-8")

