@@ -206,14 +206,15 @@ def ents_src(doc):
 def test_model_spans_that_cut_words_or_have_no_name_shape_are_dropped():
     from pipeline.entities import ZhModel
 
-    sent = "中国科学家与武汉一线医生交流，吉化1号线开通。"
+    sent = "中国科学家与武汉一线医生交流，吉化1号线开通，Corona Virus病毒。"
 
     def at(name, label):
         i = sent.index(name)
         return (i, i + len(name), label, sent)
 
     model = ZhModel(False)
-    model.ner = FakeNer([at("中国科", "LOC"), at("武汉一", "LOC"), at("吉化1", "PER"), at("武汉一线医生交流", "PER")])
+    model.ner = FakeNer([at("中国科", "LOC"), at("武汉一", "LOC"), at("吉化1", "PER"), at("武汉一线医生交流", "PER"),
+                         at("Corona Vir", "PER"), at("rus病毒", "ORG")])
     doc = run(sent, model=model)
     assert not any(e.source == "model" for e in doc.tables["entities"])
 

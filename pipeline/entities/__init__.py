@@ -125,6 +125,11 @@ class ZhModel:
                     start += 1      # punctuation at the edges: 延吉-
                 while end > start and not text[end - 1].isalnum():
                     end -= 1
+                if not any(is_cjk(c) for c in text[start:end]):
+                    continue        # Latin text is the English model's and the alias rules' job
+                if (start > 0 and text[start - 1].isascii() and text[start - 1].isalnum() and text[start].isascii()
+                        or end < len(text) and text[end].isascii() and text[end].isalnum() and text[end - 1].isascii()):
+                    continue        # cuts a Latin word or a URL
                 if start in cuts or end in cuts or not plausible(text[start:end], lab, lex):
                     continue        # cuts a dictionary word: 中国科(学家), 武汉一(线)
                 out.append(Cand(start, end, lab, "model", prio=1))
