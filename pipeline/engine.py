@@ -48,18 +48,21 @@ def _factory(name: str):
     return load_stage(name)
 
 
+def check_stages(cfg: dict[str, Any]) -> str | None:
+    """Why the configured stage list cannot run (unknown name, module missing), else None."""
+    for name in cfg.get("pipeline", {}).get("stages", []):
+        try:
+            _factory(name)
+        except (ImportError, KeyError, ValueError) as exc:
+            return f"stage {name!r}: {exc}"
+    return None
+
+
 def build(cfg: dict[str, Any]) -> list[tuple[str, Callable[[Document], None]]]:
     """The configured stages, built once per process (models load once, not per document)."""
     key = config_hash(cfg)
     if key not in _PIPELINES:
-        stages = []
-        for name in cfg["pipeline"]["stages"]:
-            try:
-                factory = _factory(name)
-            except (ModuleNotFoundError, KeyError):  # TEMPORARY during parallel development
-                continue
-            stages.append((name, factory(cfg)))
-        _PIPELINES[key] = stages
+        _PIPELINES[key] = [(name, _factory(name)(cfg)) for name in cfg["pipeline"]["stages"]]
     return _PIPELINES[key]
 
 

@@ -239,3 +239,7 @@ def test_exit_codes_and_messages(tmp_path):
     assert none.returncode == 2 and "no .pdf or .txt" in none.stderr
     jobs = cli("run", str(src), "--out", str(tmp_path / "o"), "--jobs", "0")
     assert jobs.returncode == 2 and "--jobs" in jobs.stderr
+    cfg = tmp_path / "stages.toml"
+    cfg.write_text('[pipeline]\nstages = ["segment", "sentiment"]\n', "utf-8")
+    unknown = cli("run", str(src), "--out", str(tmp_path / "o"), "--config", str(cfg))
+    assert unknown.returncode == 2 and "sentiment" in unknown.stderr and "Traceback" not in unknown.stderr

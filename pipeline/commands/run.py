@@ -51,6 +51,11 @@ def main(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: bad config: {exc}", file=sys.stderr)
         return 2
+    from ..engine import check_stages
+    problem = check_stages(cfg)
+    if problem:
+        print(f"error: bad config: {problem}", file=sys.stderr)
+        return 2
     if not expand_inputs(args.inputs)[0]:
         print("error: no .pdf or .txt input found in " + " ".join(args.inputs), file=sys.stderr)
         return 2
