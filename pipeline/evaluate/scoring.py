@@ -195,6 +195,11 @@ def align(view: str, gold: list[Span], pred: list[Span]) -> list[tuple[int, int]
     cands = []
     for i, j in overlapping(gold, pred):
         cands.append((_pref(view, gold[i], pred[j]), -i, -j, i, j))
+    return _greedy(cands)
+
+
+def _greedy(cands: list[tuple]) -> list[tuple[int, int]]:
+    """One-to-one pairs, best candidate first: (score..., i, j) tuples, ties broken by order."""
     cands.sort(reverse=True)
     used_g: set[int] = set()
     used_p: set[int] = set()
@@ -380,15 +385,7 @@ def align_facts(view: str, gold: list[dict], pred: list[dict]) -> list[tuple[int
         for j, p in enumerate(pred):
             if fact_match(view, g, p):
                 cands.append((_near(g, p), -i, -j, i, j))
-    cands.sort(reverse=True)
-    used_g, used_p, pairs = set(), set(), []
-    for *_, i, j in cands:
-        if i in used_g or j in used_p:
-            continue
-        used_g.add(i)
-        used_p.add(j)
-        pairs.append((i, j))
-    return sorted(pairs)
+    return _greedy(cands)
 
 
 @dataclass
