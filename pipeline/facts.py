@@ -162,6 +162,7 @@ class FactFinder:
         self.sents = sorted(t.get("sentences", []), key=lambda r: _get(r, "start"))
         self.copula = lex.words("copula")
         self.obj = lex.words("object")
+        self.hosts = lex.words("host")
         self.adverbs = lex.words("adverb")
         self.change_words = {role: lex.words(role) for role in ("increase", "decrease", "share", "target")}
         self.anaphors = sorted(lex.anaphora, key=len, reverse=True)
@@ -397,6 +398,7 @@ class _Walker:
             else:
                 subj = self.default_subject()
             self.clause(sent, cs, ce, subj, subj_end, cnums, clause_dates, sent_dates)
+            last = self.hosted_event(cs, ce) or last
         points = [d for d in sent_dates if _is_point(d)]
         if points:
             self.context_date = points[-1]
@@ -435,6 +437,18 @@ class _Walker:
                     break  # 全国第4: the scope of a rank, not who ranks
                 return ff.resolve(w, ff.lex.anaphora[w], self.topic, last), off + len(w)
         return last, cs
+
+    def hosted_event(self, cs: int, ce: int) -> Subject | None:
+        """…举办了“X通报会”，77个国家参会: an event a clause hosts (a `host` cue, then the EVENT
+        name) is what the following clauses that name no subject report on."""
+        ff, text = self.ff, self.text
+        for e in ff.entities_in(cs, ce):
+            if _get(e, "label") != "EVENT":
+                continue
+            before = text[cs:_get(e, "start")].rstrip("“「\"《 ")
+            if any(before.endswith(h) or before.endswith(h + "了") for h in ff.hosts):
+                return Subject(_get(e, "text"), _get(e, "canonical"))
+        return None
 
     def usable(self, n: Any, cs: int) -> bool:
         """Numbers that can be a figure: not codes, not in footnotes, not inside a quoted slogan;

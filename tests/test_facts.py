@@ -107,6 +107,21 @@ def test_two_platforms_joined_and_region_words_resolve_to_report_region():
     assert (revenue.subject, revenue.metric, revenue.change) == ("某某省", "一般公共预算收入", "decrease")
 
 
+def test_counts_after_a_hosted_event_report_on_the_event():
+    doc = make_doc([("body", "省文旅厅今年举办了“长白山冰雪论坛”，共有32个国家的代表参会，5万人在线观看。"
+                             "省文旅厅还发布了8条线路。")])
+    add_entity(doc, "省文旅厅", nth=0)
+    add_entity(doc, "长白山冰雪论坛", label="EVENT")
+    add_entity(doc, "省文旅厅", nth=1)
+    add_number(doc, "32个", 32, "个")
+    add_number(doc, "5万人", 50_000, "人")
+    add_number(doc, "8条", 8, "条")
+    sentences(doc)
+    got = [(f.subject, f.value) for f in find_facts(doc)]
+    assert ("长白山冰雪论坛", 32) in got and ("长白山冰雪论坛", 50_000) in got
+    assert ("省文旅厅", 8) in got    # a new sentence naming its subject is not the event's
+
+
 def test_numbers_that_are_not_figures_make_no_fact():
     doc = make_doc([("body", "本文将从五个方面概括进展。"), ("body", "第3条规定如下。")])
     add_number(doc, "五个", 5, "个")
