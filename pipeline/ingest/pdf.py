@@ -192,8 +192,32 @@ def collect(pc: PageChars, chars: list) -> None:
         pc.width, pc.height = h, w
 
 
+class _NoDebug:
+    """A module logger whose `debug` costs nothing: pdfminer calls `log.debug` for every token
+    it parses (~5 % of reading a PDF even with debug logging off); warnings still go out."""
+
+    def __init__(self, log: logging.Logger):
+        self._log = log
+
+    def debug(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._log, name)
+
+
+def _quiet_pdfminer_debug() -> None:
+    import importlib
+    for mod in ("psparser", "pdfinterp", "pdfparser", "pdfdocument", "pdfpage", "pdffont", "cmapdb"):
+        m = importlib.import_module("pdfminer." + mod)
+        log = getattr(m, "log", None)
+        if isinstance(log, logging.Logger) and not log.isEnabledFor(logging.DEBUG):
+            m.log = _NoDebug(log)
+
+
 def extract_chars(data: bytes, cfg: dict[str, Any]) -> tuple[list[PageChars], dict[str, Any]]:
     """All pages' characters (stream order) and the PDF metadata; raises PdfProblem."""
+    _quiet_pdfminer_debug()
     from pdfminer.pdfdocument import PDFDocument
     from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
     from pdfminer.pdfpage import PDFPage
