@@ -33,9 +33,10 @@ eval: $(STAMP)
 corpus-pdf: $(STAMP)
 	$(BIN)/python scripts/typeset_seed.py corpus/000_63f442ddd4362203.txt corpus/000_63f442ddd4362203.pdf
 
-# Retrain the shipped Chinese NER model from ../shared/data/train (see pipeline/entities/training/).
+# Retrain the shipped Chinese NER (the CRF of pipeline/models/zh_crf) from ../shared/data/train
+# (see pipeline/entities/training/LABELS.md; `--kind cnn` trains the spaCy tagger instead).
 train-ner: $(STAMP)
-	$(BIN)/python -m pipeline.entities.training --shared $(SHARED) --out pipeline/models/zh_ner
+	$(BIN)/python -m pipeline.entities.training --shared $(SHARED) --kind crf --out pipeline/models/zh_crf
 
 bench: $(STAMP)
 	$(BIN)/python -m pipeline.bench all --shared $(SHARED)

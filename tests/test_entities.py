@@ -269,3 +269,35 @@ def test_facilities_by_their_ending():
     doc = run("京张高铁和成都天府国际机场投入使用，一批精品景区和世界级旅游景区加快建设。")
     facs = {e.text for e in doc.tables["entities"] if e.label == "FAC"}
     assert facs == {"京张高铁", "成都天府国际机场"}, facs
+
+
+def test_model_spans_over_line_ends_half_brackets_or_common_bodies_are_dropped():
+    from pipeline.entities import ZhModel
+
+    sent = "自治区党委召开会议，宏达股份(600331.SH)发布公告，工会工作\n工会主席讲话。"
+
+    def at(name, label):
+        i = sent.index(name)
+        return (i, i + len(name), label, sent)
+
+    model = ZhModel(False)
+    model.ner = FakeNer([at("自治区党委", "ORG"), at("宏达股份(600331.SH", "ORG"), at("工会工作\n工会", "ORG")])
+    doc = run(sent, model=model)
+    assert not any(e.source == "model" for e in doc.tables["entities"])
+    model.ner = FakeNer([at("宏达股份", "ORG")])
+    assert ("宏达股份", "ORG") in ents(run(sent, model=model))
+
+
+def test_deictic_country_and_region_are_gpe_with_canonicals():
+    doc = Document(source="r.txt", kind="txt", content_hash="cd" * 32)
+    doc.blocks = [Block(page=1, role="title", text="2024年湖南省政府工作报告"),
+                  Block(page=1, role="body", text="过去一年，我省经济稳中有进，我国发展面临新挑战，全省上下共同努力。")]
+    doc.finalize()
+    segment(doc)
+    extract(doc, lexicon(), NoModel(), {"english": True})
+    got = {(e.text, e.label, e.canonical) for e in doc.tables["entities"]}
+    assert ("我省", "GPE", "湖南省") in got and ("我国", "GPE", "中国") in got
+    assert not any(e.text == "全省" for e in doc.tables["entities"])
+    # without a title naming a place, 我省 is its own canonical
+    doc = run("我省经济稳中有进。")
+    assert canon(doc, "我省") == "我省"

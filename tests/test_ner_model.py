@@ -9,15 +9,32 @@ from pipeline.entities.training import formats as F
 
 # ---- the shipped model (no ../shared, no network) -------------------------------------
 
-@pytest.fixture(scope="module")
-def ner():
-    from pipeline.entities.model import ZhNer
-    return ZhNer.load()
+def _shipped(kind):
+    from pipeline.entities import crf, model
+    path = (crf.default_path() if kind == "crf" else model.default_path())
+    return (path / "meta.json").is_file()
+
+
+@pytest.fixture(scope="module", params=["crf", "cnn"])
+def ner(request):
+    """Every shipped model must pass the same behaviour tests (the CRF is the default one)."""
+    if request.param == "cnn" and not _shipped("cnn"):
+        pytest.skip("the CNN tagger is not shipped in this build")
+    from pipeline.entities import load_zh_ner
+    return load_zh_ner(request.param)
+
+
+def test_crf_is_shipped_and_the_default():
+    from pipeline.config import load_config
+    from pipeline.entities.crf import CrfNer, default_path
+    assert _shipped("crf")
+    assert load_config(None)["entities"]["zh_model"] == "crf"
+    assert (default_path() / "model.crfsuite").stat().st_size < 30e6   # package limit
 
 
 def test_loads_once_per_process(ner):
-    from pipeline.entities.model import ZhNer
-    assert ZhNer.load() is ner
+    from pipeline.entities import load_zh_ner
+    assert load_zh_ner("crf" if type(ner).__name__ == "CrfNer" else "cnn") is ner
     assert {"PER", "LOC", "ORG"} <= set(ner.labels)
 
 
@@ -163,3 +180,81 @@ def test_conll_dev_subsample_english(shared):
     g = read_gold(shared / "data" / "conll2003_en_dev" / "eng.testa", "conll", "en")[::20]
     pred = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe([s.text for s in g])]
     assert score([s.spans for s in g], pred).prf()[2] > 0.6
+
+
+# ---- training (`make train-ner` code path) on a tiny corpus the test writes -------------------
+
+def test_crf_training_command_builds_a_model_that_learns(tmp_path):
+    """`python -m pipeline.entities.training --kind crf` on an MSRA-format zip of made-up
+    sentences: the model it writes loads, and tags a name it has seen in a new frame."""
+    import random
+    import zipfile
+
+    from pipeline.entities.crf import CrfNer
+    from pipeline.entities.training.__main__ import main
+
+    rng = random.Random(1)
+    people, places = ["张建国", "李秀英", "王志强", "刘海燕"], ["南京", "成都", "西安", "青岛"]
+    frames = ["{p}昨天在{l}参加会议。", "{l}市民{p}获得表彰。", "记者在{l}采访了{p}。"]
+    lines = []
+    for _ in range(240):
+        p, l, f = rng.choice(people), rng.choice(places), rng.choice(frames)
+        text = f.format(p=p, l=l)
+        tags = ["O"] * len(text)
+        for name, lab in ((p, "PER"), (l, "LOC")):
+            i = text.index(name)
+            tags[i] = "B-" + lab
+            for k in range(i + 1, i + len(name)):
+                tags[k] = "I-" + lab
+        lines += [f"{c}\t{t}" for c, t in zip(text, tags)] + [""]
+    train = tmp_path / "shared" / "data" / "train" / "msra"
+    train.mkdir(parents=True)
+    with zipfile.ZipFile(train / "MSRA.zip", "w") as z:
+        z.writestr("msra_train_bio", "\n".join(lines))
+    out = tmp_path / "zh_crf"
+    assert main(["--shared", str(tmp_path / "shared"), "--kind", "crf", "--corpora", "msra",
+                 "--iterations", "30", "--out", str(out)]) == 0
+    assert (out / "training.log").read_text(encoding="utf-8").count("dev (") == 1
+    ner = CrfNer.load(out)
+    text = "王志强在西安工作。"
+    got = {(text[s:e], lab) for s, e, lab in ner.predict_one(text)}
+    assert ("王志强", "PER") in got and ("西安", "LOC") in got
+
+
+def test_crf_training_without_data_is_a_clear_error(tmp_path, capsys):
+    from pipeline.entities.training.__main__ import main
+    assert main(["--shared", str(tmp_path), "--kind", "crf"]) == 2
+    assert "no training data" in capsys.readouterr().err
+
+
+# ---- runs of names without separators ------------------------------------------------------
+
+def _name_model():
+    from pipeline.entities.crf import NameList
+    given = {c: 30 for c in "建国秀英志强海燕明华丽伟"}
+    return NameList({"surname": {"王": 900, "李": 800, "张": 700, "刘": 600, "陈": 500},
+                     "given": given, "given_len": {"1": 30, "2": 70}})
+
+
+def test_a_run_of_names_is_split_into_the_names():
+    names = _name_model()
+    run = "王建国李秀英张志强刘海燕"
+    assert [run[a:b] for a, b in names.split(run)] == ["王建国", "李秀英", "张志强", "刘海燕"]
+    run = "王建国李华张志强陈丽"        # two- and three-character names mixed
+    assert [run[a:b] for a, b in names.split(run)] == ["王建国", "李华", "张志强", "陈丽"]
+
+
+def test_runs_that_are_not_lists_of_names_stay_whole():
+    names = _name_model()
+    assert names.split("王建国李秀英") is None              # two names: could be one foreign name
+    assert names.split("王建国李秀英张志强基金会") is None    # an institution's ending
+    assert names.split("普里马科夫斯基") is None             # no reading as Han names
+    assert names.split("王建国 李秀英 张志强") is None        # not one run of Han characters
+
+
+def test_model_splits_a_list_the_tagger_took_as_one_span(ner):
+    if getattr(ner, "names", None) is None:
+        pytest.skip("this model has no name model")
+    text = "出席会议的有王建国李秀英张志强刘海燕等同志。"
+    got = {text[s:e] for s, e, lab in ner.predict_one(text) if lab == "PER"}
+    assert {"王建国", "李秀英", "张志强", "刘海燕"} <= got

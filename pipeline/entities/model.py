@@ -1,10 +1,12 @@
-"""The shipped Chinese NER model: load it once per process and predict character-offset spans.
+"""The spaCy CNN tagger for Chinese NER (`[entities] zh_model = "cnn"`): load it once per process
+and predict character-offset spans. The shipped default is the CRF of crf.py; this model is
+built with `python -m pipeline.entities.training --kind cnn` and is not shipped.
 
     from pipeline.entities.model import ZhNer
     ner = ZhNer.load()
     ner.predict(["中国疾控中心病毒病研究所全球首发……"])  # [[(0, 12, "ORG"), ...]]
 
-The model (pipeline/models/zh_ner, trained by `make train-ner`) is a spaCy pipeline over
+The model (pipeline/models/zh_ner) is a spaCy pipeline over
 single-character tokens, so every predicted span maps exactly to character offsets.
 Long texts are cut at sentence ends before they reach the model (it was trained on
 sentences) and the offsets are mapped back.
@@ -52,7 +54,8 @@ class ZhNer:
         with _LOCK:
             if key not in _CACHE:
                 if not (p / "meta.json").is_file():
-                    raise ModelMissing(f"no trained NER pipeline at {p} (run `make train-ner`)")
+                    raise ModelMissing(f"no trained NER pipeline at {p} (build it with "
+                                       "`python -m pipeline.entities.training --kind cnn`)")
                 import spacy
 
                 from .training import components  # noqa: F401  (registers the bioes_ents factory)

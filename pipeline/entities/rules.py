@@ -66,6 +66,9 @@ class Lexicon:
         self.soft_conj = set(conf.get("soft_conjunction", []))
         self.connectors = set(conf.get("connector", []))
         self.person_endings = tuple(conf.get("person_noun_ending", []))
+        self.deictic = {r[0]: (r[1], r[2] if len(r) > 2 else r[0]) for r in _tsv(f"{base}/deictic.tsv")}
+        self.admin_levels = tuple(sorted(conf.get("admin_level", []), key=len, reverse=True))
+        self.common_bodies = frozenset(conf.get("common_body", []))
         self.list_marks = set(conf.get("list_mark", []))
         self.title_labels = [(r[0], r[1]) for r in _tsv(f"{base}/title_labels.tsv")]
         self.en_keywords = [(r[0].lower(), r[1]) for r in _tsv(f"{base}/en_keywords.tsv")]
@@ -408,4 +411,24 @@ def abbreviation_cands(text: str, offset: int, lex: Lexicon) -> list[Cand]:
         for k, ch in enumerate(chars):
             s = offset + m.start(1) + 2 * k
             out.append(Cand(s, s + 1, "LANGUAGE" if lang else "GPE", "rule", prio=6, canonical=table[ch]))
+    return out
+
+
+def common_body(name: str, lex: Lexicon) -> bool:
+    """省政府, 自治区党委, 市委: an administrative level plus a common noun describes a body, it
+    does not name one (GUIDELINES, settled difference 3)."""
+    for lv in lex.admin_levels:
+        if name.startswith(lv) and name[len(lv):] in lex.common_bodies:
+            return True
+    return False
+
+
+def deictic_cands(toks: list[Tok], lex: Lexicon) -> list[Cand]:
+    """我国, 我省, 本市 as whole words: GPE mentions whose canonical is the country or, for
+    `@region`, the report's own region (filled in by the stage once the title is read)."""
+    out = []
+    for t in toks:
+        hit = lex.deictic.get(t.text)
+        if hit:
+            out.append(Cand(t.start, t.end, hit[0], "rule", prio=5, canonical=hit[1]))
     return out

@@ -1,6 +1,7 @@
-"""Training of the shipped Chinese NER model (pipeline/models/zh_ner) from ../shared/data/train.
+"""Training of the shipped Chinese NER model from ../shared/data/train.
 
-`python -m pipeline.entities.training --shared ../shared --out pipeline/models/zh_ner`
-(= `make train-ner`) converts the corpora (formats.py, corpora.py), maps their labels
-(label_map.tsv, LABELS.md), writes DocBins (convert.py) and runs `spacy train` on config.cfg.
+`python -m pipeline.entities.training --shared ../shared` (= `make train-ner`) reads the corpora
+(formats.py, corpora.py), maps their labels (label_map.tsv, LABELS.md) and trains the CRF of
+pipeline/models/zh_crf (crf.py). `--kind cnn` instead writes DocBins (convert.py) and runs
+`spacy train` on config.cfg for the earlier CNN tagger (pipeline/models/zh_ner).
 """

@@ -1,6 +1,10 @@
-"""Reproduce the shipped Chinese NER: corpora -> DocBin -> `spacy train` -> pipeline/models/zh_ner.
+"""Reproduce the shipped Chinese NER from ../shared/data/train.
 
-Training runs in a child process on one thread, stopped at `--max-steps` or after
+`--kind crf` (the default, `make train-ner`): the CRF of pipeline/models/zh_crf (crf.py here).
+`--kind cnn`: the earlier spaCy CNN tagger, corpora -> DocBin -> `spacy train` ->
+pipeline/models/zh_ner (kept to compare; `[entities] zh_model = "cnn"` runs it).
+
+CNN training runs in a child process on one thread, stopped at `--max-steps` or after
 `--time-budget` seconds, whichever comes first; the best model on the dev set so far is
 kept, so a budget cut still leaves a usable model. Work files go to a temp dir."""
 from __future__ import annotations
@@ -26,10 +30,12 @@ CONFIG = Path(__file__).with_name("config.cfg")
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m pipeline.entities.training", description=__doc__)
     p.add_argument("--shared", type=Path, default=Path("../shared"))
-    p.add_argument("--out", type=Path, default=Path("pipeline/models/zh_ner"))
+    p.add_argument("--kind", choices=("crf", "cnn"), default="crf", help="model to train (default crf)")
+    p.add_argument("--out", type=Path, default=None, help="default pipeline/models/zh_crf (crf) or zh_ner (cnn)")
+    p.add_argument("--iterations", type=int, default=120, help="crf: L-BFGS iterations")
     p.add_argument("--tokens", choices=("char", "jieba"), default="char",
                    help="token unit of the pipeline (char won over jieba words, see LABELS.md)")
-    p.add_argument("--corpora", default=",".join(CORPORA))
+    p.add_argument("--corpora", default=None, help="comma-separated (crf default: msra,pfr; cnn: all six)")
     p.add_argument("--max-steps", type=int, default=200000)
     p.add_argument("--time-budget", type=float, default=2250, help="seconds of training before it is stopped")
     p.add_argument("--work", type=Path, default=None, help="work dir (default: a temp dir, removed after)")
@@ -38,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     if not (a.shared / "data" / "train").is_dir():
         print(f"error: no training data under {a.shared}/data/train", file=sys.stderr)
         return 2
+    if a.kind == "crf":
+        return _train_crf(a)
+    a.out = a.out or Path("pipeline/models/zh_ner")
+    a.corpora = a.corpora or ",".join(CORPORA)
     work = a.work or Path(tempfile.mkdtemp(prefix="zh_ner_"))
     work.mkdir(parents=True, exist_ok=True)
     log_lines: list[str] = []
@@ -91,6 +101,26 @@ def main(argv: list[str] | None = None) -> int:
     (a.out / "training_data.json").write_text(json.dumps(stats, ensure_ascii=False, indent=1), encoding="utf-8")
     if a.work is None:
         shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _train_crf(a: argparse.Namespace) -> int:
+    from .crf import DEFAULT_CORPORA, train
+    out = a.out or Path("pipeline/models/zh_crf")
+    corpora = a.corpora.split(",") if a.corpora else list(DEFAULT_CORPORA)
+    lines: list[str] = []
+
+    def log(msg: str) -> None:
+        print(msg, flush=True)
+        lines.append(msg)
+
+    log(f"# zh_crf training {time.strftime('%Y-%m-%d %H:%M:%S')} corpora={','.join(corpora)} iterations={a.iterations}")
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    train(a.shared, tmp, corpora, log, iterations=a.iterations)
+    (tmp / "training.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)   # the old model stays until the new one is complete
     return 0
 
 

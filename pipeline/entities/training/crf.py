@@ -1,0 +1,120 @@
+"""Train the shipped CRF NER (pipeline/models/zh_crf) from the corpora in ../shared/data/train.
+
+Only corpora whose annotation covers every name in a sentence can teach a CRF "outside":
+a sentence with a span mapped to `?` (a type whose boundaries follow another convention,
+see LABELS.md) is left out rather than trained as if its names were not names. A seeded
+share of MSRA train is held out as dev and scored after training (the MSRA test set is
+never read here). L-BFGS with elastic-net regularisation: L1 keeps the model small.
+"""
+from __future__ import annotations
+
+import json
+import random
+import time
+from pathlib import Path
+from typing import Callable
+
+from ..crf import FEATURES, MODEL_FILE, CrfNer, bioes_tags, features
+from .corpora import corpus_samples
+from .formats import split_long
+from .labels import LABELS, map_sample
+
+DEFAULT_CORPORA = ("msra", "cluener", "resume")
+
+
+def _surnames() -> set[str]:
+    from ..crf import _lexicon
+    return set(_lexicon()[0])
+
+
+def add_name(stats: dict, name: str, surnames: set[str]) -> None:
+    """Count one training PER name into the unigram name model of crf.NameList (names.json).
+    Only Han names count (a surname of data/entities/surnames.txt): 克林顿 would teach 克."""
+    if not 2 <= len(name) <= 4 or not all("\u4e00" <= c <= "\u9fff" for c in name):
+        return
+    sl = 2 if name[:2] in surnames and len(name) >= 3 else 1
+    if name[:sl] not in surnames:
+        return
+    given = name[sl:]
+    if not 1 <= len(given) <= 2:
+        return
+    stats["surname"][name[:sl]] = stats["surname"].get(name[:sl], 0) + 1
+    stats["given_len"][str(len(given))] = stats["given_len"].get(str(len(given)), 0) + 1
+    for c in given:
+        stats["given"][c] = stats["given"].get(c, 0) + 1
+
+
+def name_stats(shared: Path, corpora: list[str]) -> dict:
+    """The name model from the PER spans of the training corpora (MSRA's test set is never read)."""
+    surnames = _surnames()
+    stats: dict = {"surname": {}, "given": {}, "given_len": {}}
+    for name in corpora:
+        for sample in corpus_samples(shared, name)["train"]:
+            ents, _ = map_sample(name, sample)
+            for s, e, lab in ents:
+                if lab == "PER":
+                    add_name(stats, sample.text[s:e], surnames)
+    return stats
+
+
+def _score(gold: list[list[tuple[int, int, str]]], pred: list[list[tuple[int, int, str]]]) -> dict:
+    tp = fp = fn = 0
+    for g, p in zip(gold, pred):
+        gs, ps = set(g), set(p)
+        tp += len(gs & ps)
+        fp += len(ps - gs)
+        fn += len(gs - ps)
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    return {"p": round(prec, 4), "r": round(rec, 4), "f": round(2 * prec * rec / (prec + rec), 4) if prec + rec else 0.0}
+
+
+def train(shared: Path, out: Path, corpora: list[str], log: Callable[[str], None], *, c1: float = 0.05,
+          c2: float = 0.01, iterations: int = 120, dev_share: float = 0.03, seed: int = 0) -> dict:
+    import pycrfsuite
+
+    t0 = time.time()
+    rng = random.Random(seed)
+    trainer = pycrfsuite.Trainer(verbose=False)
+    dev: list[tuple[str, list[tuple[int, int, str]]]] = []
+    stats: dict[str, dict[str, int]] = {}
+    for name in corpora:
+        st = stats.setdefault(name, {"sentences": 0, "chars": 0, "skipped_partial": 0, "dev": 0})
+        for sample in corpus_samples(shared, name)["train"]:
+            for piece in split_long(sample, 200):
+                if not piece.text.strip():
+                    continue
+                ents, missing = map_sample(name, piece)
+                if missing:
+                    st["skipped_partial"] += 1
+                    continue
+                if name == "msra" and rng.random() < dev_share:
+                    dev.append((piece.text, ents))
+                    st["dev"] += 1
+                    continue
+                trainer.append(features(piece.text), bioes_tags(len(piece.text), ents))
+                st["sentences"] += 1
+                st["chars"] += len(piece.text)
+        log(f"{name}: {st}")
+    log(f"features in {time.time() - t0:.0f}s")
+    out.mkdir(parents=True, exist_ok=True)
+    names = name_stats(shared, corpora)
+    (out / "names.json").write_text(json.dumps(names, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    log(f"name model: {len(names['surname'])} surnames, {len(names['given'])} given-name characters")
+    out.mkdir(parents=True, exist_ok=True)
+    params = {"c1": c1, "c2": c2, "max_iterations": iterations, "feature.possible_transitions": True}
+    trainer.set_params(params)
+    t1 = time.time()
+    trainer.train(str(out / MODEL_FILE))
+    log(f"trained {iterations} L-BFGS iterations in {time.time() - t1:.0f}s; "
+        f"final loss {trainer.logparser.last_iteration.get('loss') if trainer.logparser.last_iteration else '?'}")
+    meta = {"kind": "crf", "features": FEATURES, "labels": list(LABELS), "corpora": corpora, "params": params,
+            "training": stats, "seconds": round(time.time() - t0)}
+    (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    ner = CrfNer(out)
+    pred = ner.predict([t for t, _ in dev])
+    meta["dev"] = {"sentences": len(dev), **_score([g for _, g in dev], pred)}
+    (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    log(f"dev ({len(dev)} held-out MSRA train sentences): {meta['dev']}")
+    log(f"model {(out / MODEL_FILE).stat().st_size / 1e6:.1f} MB")
+    return meta
