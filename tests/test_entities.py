@@ -274,14 +274,15 @@ def test_facilities_by_their_ending():
 def test_model_spans_over_line_ends_half_brackets_or_common_bodies_are_dropped():
     from pipeline.entities import ZhModel
 
-    sent = "自治区党委召开会议，宏达股份(600331.SH)发布公告，工会工作\n工会主席讲话。"
+    sent = "自治区党委召开会议，宏达股份(600331.SH)发布公告，乐山5GW基地开工，工会工作\n工会主席讲话。"
 
     def at(name, label):
         i = sent.index(name)
         return (i, i + len(name), label, sent)
 
     model = ZhModel(False)
-    model.ner = FakeNer([at("自治区党委", "ORG"), at("宏达股份(600331.SH", "ORG"), at("工会工作\n工会", "ORG")])
+    model.ner = FakeNer([at("自治区党委", "ORG"), at("宏达股份(600331.SH", "ORG"), at("工会工作\n工会", "ORG"),
+                         at("乐山5GW", "ORG")])
     doc = run(sent, model=model)
     assert not any(e.source == "model" for e in doc.tables["entities"])
     model.ner = FakeNer([at("宏达股份", "ORG")])

@@ -177,8 +177,8 @@ def plausible(name: str, label: str, lex: Lexicon) -> bool:
     if common_body(name, lex):
         return False                # 自治区党委, 省政府: a description, not a name
     han = [is_cjk(c) for c in name]
-    if any(han) and name[-1].isdigit():
-        return False                # 吉化1: a footnote marker or a count glued on
+    if any(han) and re.search(r"[0-9０-９][0-9０-９.]*[A-Za-z%]*$", name):
+        return False                # 吉化1, 乐山5GW: a footnote marker or a quantity glued on
     if any(han) and not all(han[i] or name[i] in "·•-" for i in range(len(name))) and label == "PERSON":
         return False
     if label == "PERSON" and all(han) and not 2 <= len(name) <= 4:
