@@ -302,3 +302,13 @@ def test_deictic_country_and_region_are_gpe_with_canonicals():
     # without a title naming a place, 我省 is its own canonical
     doc = run("我省经济稳中有进。")
     assert canon(doc, "我省") == "我省"
+
+
+def test_generic_company_heads_need_a_proper_name_before_them():
+    got = ents(run("目前公司订单饱满，预计公司明年扩产，科技公司纷纷跟进。",
+                   "宏发股份有限公司和中国中车集团发布公告。",
+                   "公司拟与宁海县人民政府签署协议，由法国国家健康与医学研究院牵头。"))
+    assert not any(t.endswith("公司") and t in ("目前公司", "预计公司", "科技公司") for t, _ in got)
+    assert ("宏发股份有限公司", "ORG") in got and ("中国中车集团", "ORG") in got
+    assert ("宁海县人民政府", "ORG") in got and not any(t.startswith("公司拟") for t, _ in got)
+    assert ("法国国家健康与医学研究院", "ORG") in got

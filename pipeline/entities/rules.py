@@ -58,6 +58,7 @@ class Lexicon:
             ((r[0], r[1], int(r[2]) if len(r) > 2 else 4) for r in _tsv(f"{base}/suffixes.tsv")),
             key=lambda s: -len(s[0]))
         self.needs_place = {r[0] for r in _tsv(f"{base}/suffixes.tsv") if len(r) > 3 and r[3] == "place"}
+        self.needs_proper = {r[0] for r in _tsv(f"{base}/suffixes.tsv") if len(r) > 3 and r[3] == "proper"}
         self.gpe_suffixes = tuple(read_lines(f"{base}/gpe_suffixes.txt"))
         self.titles = sorted(read_lines(f"{base}/titles.txt"), key=len, reverse=True)
         self.surnames = set(read_lines(f"{base}/surnames.txt"))
@@ -146,6 +147,16 @@ class Lexicon:
                 return label
         return None
 
+    def proper(self, word: str) -> bool:
+        """A word that can carry a name: jieba's dictionary tags it as one (nr ns nt nz j), or
+        does not know it (高测, 通威), or it is Latin (SVOLT)."""
+        if not word or _PUNCT.match(word) or word.isdigit():
+            return False
+        if all(is_latin(c) or c.isdigit() or c in "-&." for c in word):
+            return True
+        tag = self.tag(word)
+        return tag is None or tag.startswith(("nr", "ns", "nt", "nz", "j"))
+
     def name_like(self, word: str) -> bool:
         """Can this token sit inside a name (left of its institution suffix)?"""
         if not word or word in self.boundaries or _PUNCT.match(word):
@@ -203,6 +214,9 @@ def suffix_cands(toks: list[Tok], text: str, offset: int, lex: Lexicon,
             first = _extend_left(toks, i, text, offset, lex, max_tokens, max_chars)
         if first > 0 and first < i and toks[first - 1].text.isdigit():
             first += 1              # the measure word after a count: 3个省实验室
+        conj = [k for k in range(first, i) if toks[k].text in lex.soft_conj]
+        if conj and not any(lex.proper(t.text) for t in toks[first:conj[0]]):
+            first = conj[0] + 1     # 公司拟与壶关县人民政府: a coordination inside a name joins names
         # a name does not start with a connector, a conjunction, a verb, an adverb or an adjective
         while first < i and (toks[first].text in lex.soft_conj or toks[first].text in lex.connectors
                              or (lex.tag(toks[first].text) or "") in _LEAD_TAGS):
@@ -211,6 +225,8 @@ def suffix_cands(toks: list[Tok], text: str, offset: int, lex: Lexicon,
         if end - start < suf[2] or end - start <= len(suf[0]):
             continue
         if suf[0] in lex.needs_place and not lex.has_place(text[start - offset:end - offset - len(suf[0])]):
+            continue
+        if suf[0] in lex.needs_proper and not any(lex.proper(t.text) for t in toks[first:i + 1]):
             continue
         out.append(Cand(start, end, suf[1], "rule", prio=3))
     return out
