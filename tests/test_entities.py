@@ -312,3 +312,18 @@ def test_generic_company_heads_need_a_proper_name_before_them():
     assert ("宏发股份有限公司", "ORG") in got and ("中国中车集团", "ORG") in got
     assert ("宁海县人民政府", "ORG") in got and not any(t.startswith("公司拟") for t, _ in got)
     assert ("法国国家健康与医学研究院", "ORG") in got
+
+
+def test_administrative_divisions_short_forms_and_confirmation():
+    from pipeline.entities.places import short_form
+    eth = ("朝鲜族", "维吾尔族", "蒙古族", "回族")
+    assert [short_form(n, eth) for n in ("延边朝鲜族自治州", "新疆维吾尔自治区", "内蒙古自治区", "长治市")] == \
+        ["延边", "新疆", "内蒙古", "长治"]
+    got = ents(run("公司把生产线搬到山西长治壶关厂区，依托壶关的低电价，并在乐山新建基地。"))
+    assert {("长治", "GPE"), ("乐山", "GPE")} <= got
+    assert sum(1 for t, lab in got if t == "壶关" and lab == "GPE") == 1 and ("壶关", "GPE") in got
+    doc = run("公司把生产线搬到山西长治壶关厂区，依托壶关的低电价。")
+    assert [e.canonical for e in doc.tables["entities"] if e.text == "壶关"] == ["壶关县", "壶关县"]
+    # a county's short form that is a common word needs its full name; unconfirmed ones stay out
+    assert not any(t == "振兴" for t, _ in ents(run("推动辽宁全面振兴，辽宁振兴取得新突破。")))
+    assert not any(t == "壶关" for t, _ in ents(run("依托壶关的低电价。")))

@@ -24,7 +24,7 @@ from ..script import is_cjk
 from ..segment import SentenceRow, runs_of
 from . import aliases as _aliases
 from .english import KEEP, english_cands
-from .rules import (Cand, Lexicon, Tok, abbreviation_cands, common_body, deictic_cands, gazetteer_cands, lexicon, pattern_cands, person_cands, place_cands,
+from .rules import (Cand, Lexicon, Tok, abbreviation_cands, common_body, deictic_cands, division_cands, gazetteer_cands, lexicon, pattern_cands, person_cands, place_cands,
                     quoted_cands, suffix_cands, title_cands, titled_name_cands)
 
 
@@ -222,6 +222,8 @@ def extract(doc: Document, lex: Lexicon, model: ZhModel, cfg: dict[str, Any]) ->
         cands += place_cands(toks[si], lex)
         cands += titled_name_cands(st, s, toks[si], lex)
         cands += deictic_cands(toks[si], lex)
+    if cfg.get("divisions", True):
+        cands += division_cands(text, [t for ts in toks for t in ts], lex)
     cands += model.cands(text, sents, lex, toks)
     if cfg.get("english", True):
         cands += english_cands(text, runs, cfg)

@@ -448,3 +448,40 @@ def deictic_cands(toks: list[Tok], lex: Lexicon) -> list[Cand]:
         if hit:
             out.append(Cand(t.start, t.end, hit[0], "rule", prio=5, canonical=hit[1]))
     return out
+
+
+def division_cands(text: str, toks: list[Tok], lex: Lexicon) -> list[Cand]:
+    """China's administrative divisions (places.py) on token boundaries of the whole document:
+    full names and province/prefecture short forms as found; a county's short form (壶关) only
+    once the document confirms it: right after a parent's name (长治壶关) or with its full name
+    (壶关县) somewhere in the text. Names of the hand-made gazetteer are left to it."""
+    from .places import divisions
+    divs = divisions(lex.tag)
+    if not (divs.full or divs.short or divs.county_short) or not toks:
+        return []
+    ends = {t.end for t in toks}
+    out: list[Cand] = []
+    county_hits: dict[str, list[int]] = {}
+    confirmed: set[str] = set()
+    found_full: set[str] = set()
+    for t in toks:
+        p = t.start
+        for n in range(10, 1, -1):
+            w = text[p:p + n]
+            if len(w) < n or p + n not in ends or w in lex.gazetteer:
+                continue
+            if w in divs.full or w in divs.short:
+                out.append(Cand(p, p + n, "GPE", "gazetteer", prio=5, canonical=divs.full.get(w) or divs.short[w]))
+                found_full.add(w)
+                break
+            if w in divs.county_short:
+                full, parents, strict = divs.county_short[w]
+                county_hits.setdefault(w, []).append(p)
+                if not strict and any(text[max(0, p - len(q)):p] == q for q in parents):
+                    confirmed.add(w)
+                break
+    confirmed.update(w for w in county_hits if divs.county_short[w][0] in found_full)
+    for w in confirmed:
+        full = divs.county_short[w][0]
+        out.extend(Cand(p, p + len(w), "GPE", "gazetteer", prio=5, canonical=full) for p in county_hits[w])
+    return out
