@@ -178,24 +178,23 @@ class FakeNer:
         return [[(s, e, lab) for s, e, lab, t in self.spans if t == text] for text in texts]
 
 
-def test_model_spans_are_mapped_merged_and_linked():
+def model_with(sent, *named):
+    """A ZhModel whose 'trained model' returns the given (name, label) spans of `sent`."""
     from pipeline.entities import ZhModel
-
-    sent = "湖州市卫健委主任张三在钱塘江边会见了国际能源署（IEA）代表。"
-
-    def at(name, label):
-        i = sent.index(name)
-        return (i, i + len(name), label, sent)
-
     model = ZhModel(False)
-    model.ner = FakeNer([at("湖州市", "LOC"), at("张三", "PER"), at("钱塘江", "LOC"), at("国际能源署", "ORG")])
+    model.ner = FakeNer([(sent.index(n), sent.index(n) + len(n), lab, sent) for n, lab in named])
+    return model
+
+
+def test_model_spans_are_mapped_merged_and_linked():
+    sent = "湖州市卫健委主任张三在钱塘江边会见了国际能源署（IEA）代表。"
+    model = model_with(sent, ("湖州市", "LOC"), ("张三", "PER"), ("钱塘江", "LOC"), ("国际能源署", "ORG"))
     doc = run(sent, model=model)
     got = {(e.text, e.label, e.source) for e in doc.tables["entities"]}
     assert {("张三", "PERSON", "model"), ("钱塘江", "LOC", "model"), ("国际能源署", "ORG", "model")} <= got
     assert ("湖州市卫健委", "ORG", "rule") in got          # the rule's longer name holds the place
     assert canon(doc, "IEA") == canon(doc, "国际能源署")
-    model.ner = FakeNer([(0, 3, "LOC", "湖州市今天下雨。")])
-    doc = run("湖州市今天下雨。", model=model)
+    doc = run("湖州市今天下雨。", model=model_with("湖州市今天下雨。", ("湖州市", "LOC")))
     assert ("湖州市", "GPE") in ents(doc)
 
 
@@ -204,17 +203,9 @@ def ents_src(doc):
 
 
 def test_model_spans_that_cut_words_or_have_no_name_shape_are_dropped():
-    from pipeline.entities import ZhModel
-
     sent = "中国科学家与武汉一线医生交流，吉化1号线开通，Corona Virus病毒。"
-
-    def at(name, label):
-        i = sent.index(name)
-        return (i, i + len(name), label, sent)
-
-    model = ZhModel(False)
-    model.ner = FakeNer([at("中国科", "LOC"), at("武汉一", "LOC"), at("吉化1", "PER"), at("武汉一线医生交流", "PER"),
-                         at("Corona Vir", "PER"), at("rus病毒", "ORG")])
+    model = model_with(sent, ("中国科", "LOC"), ("武汉一", "LOC"), ("吉化1", "PER"), ("武汉一线医生交流", "PER"),
+                       ("Corona Vir", "PER"), ("rus病毒", "ORG"))
     doc = run(sent, model=model)
     assert not any(e.source == "model" for e in doc.tables["entities"])
 
@@ -272,21 +263,11 @@ def test_facilities_by_their_ending():
 
 
 def test_model_spans_over_line_ends_half_brackets_or_common_bodies_are_dropped():
-    from pipeline.entities import ZhModel
-
     sent = "自治区党委召开会议，宏达股份(600331.SH)发布公告，乐山5GW基地开工，工会工作\n工会主席讲话。"
-
-    def at(name, label):
-        i = sent.index(name)
-        return (i, i + len(name), label, sent)
-
-    model = ZhModel(False)
-    model.ner = FakeNer([at("自治区党委", "ORG"), at("宏达股份(600331.SH", "ORG"), at("工会工作\n工会", "ORG"),
-                         at("乐山5GW", "ORG")])
-    doc = run(sent, model=model)
-    assert not any(e.source == "model" for e in doc.tables["entities"])
-    model.ner = FakeNer([at("宏达股份", "ORG")])
-    assert ("宏达股份", "ORG") in ents(run(sent, model=model))
+    model = model_with(sent, ("自治区党委", "ORG"), ("宏达股份(600331.SH", "ORG"), ("工会工作\n工会", "ORG"),
+                       ("乐山5GW", "ORG"))
+    assert not any(e.source == "model" for e in run(sent, model=model).tables["entities"])
+    assert ("宏达股份", "ORG") in ents(run(sent, model=model_with(sent, ("宏达股份", "ORG"))))
 
 
 def test_deictic_country_and_region_are_gpe_with_canonicals():

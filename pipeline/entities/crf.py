@@ -26,10 +26,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
-from .model import MAX_CHUNK, ModelMissing, Span, _chunks
+from .model import MAX_CHUNK, ModelMissing, Span, _chunks, load_once
 
-_CACHE: dict[str, "CrfNer"] = {}
-_LOCK = threading.Lock()
 MODEL_FILE = "model.crfsuite"
 
 
@@ -317,13 +315,12 @@ class CrfNer:
     @classmethod
     def load(cls, path: str | Path | None = None) -> "CrfNer":
         p = Path(path) if path else default_path()
-        key = str(p.resolve())
-        with _LOCK:
-            if key not in _CACHE:
-                if not (p / MODEL_FILE).is_file() or not (p / "meta.json").is_file():
-                    raise ModelMissing(f"no trained CRF NER model at {p} (run `make train-ner`)")
-                _CACHE[key] = cls(p)
-            return _CACHE[key]
+
+        def build() -> "CrfNer":
+            if not (p / MODEL_FILE).is_file() or not (p / "meta.json").is_file():
+                raise ModelMissing(f"no trained CRF NER model at {p} (run `make train-ner`)")
+            return cls(p)
+        return load_once(p, build)
 
     def tag(self, text: str) -> list[str]:
         if not text:

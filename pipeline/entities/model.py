@@ -23,8 +23,17 @@ Span = tuple[int, int, str]
 
 MAX_CHUNK = 300  # characters per piece sent to the model; about a long sentence
 _SENT_END = re.compile(r"[。！？!?；;\n]+[”’」』）)]*")
-_CACHE: dict[str, "ZhNer"] = {}
+_CACHE: dict[str, object] = {}
 _LOCK = threading.Lock()
+
+
+def load_once(path: Path, build):
+    """A model is loaded once per process and path (workers keep it for every document)."""
+    key = str(Path(path).resolve())
+    with _LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = build()
+        return _CACHE[key]
 
 
 def default_path() -> Path:
@@ -50,20 +59,19 @@ class ZhNer:
     def load(cls, path: str | Path | None = None) -> "ZhNer":
         """Load the pipeline (the shipped one by default), once per process and path."""
         p = Path(path) if path else default_path()
-        key = str(p.resolve())
-        with _LOCK:
-            if key not in _CACHE:
-                if not (p / "meta.json").is_file():
-                    raise ModelMissing(f"no trained NER pipeline at {p} (build it with "
-                                       "`python -m pipeline.entities.training --kind cnn`)")
-                import spacy
 
-                from .training import components  # noqa: F401  (registers the bioes_ents factory)
-                from .training.shrink import to_float32
-                nlp = spacy.load(p)
-                to_float32(nlp)  # embeddings ship as float16 (package size)
-                _CACHE[key] = cls(nlp, p)
-            return _CACHE[key]
+        def build() -> "ZhNer":
+            if not (p / "meta.json").is_file():
+                raise ModelMissing(f"no trained NER pipeline at {p} (build it with "
+                                   "`python -m pipeline.entities.training --kind cnn`)")
+            import spacy
+
+            from .training import components  # noqa: F401  (registers the bioes_ents factory)
+            from .training.shrink import to_float32
+            nlp = spacy.load(p)
+            to_float32(nlp)  # embeddings ship as float16 (package size)
+            return cls(nlp, p)
+        return load_once(p, build)
 
     def predict(self, texts: Sequence[str], batch_size: int = 16) -> list[list[Span]]:
         """Entities of each text as (start, end, label) with character offsets into that text.
