@@ -258,3 +258,12 @@ def test_model_splits_a_list_the_tagger_took_as_one_span(ner):
     text = "出席会议的有王建国李秀英张志强刘海燕等同志。"
     got = {text[s:e] for s, e, lab in ner.predict_one(text) if lab == "PER"}
     assert {"王建国", "李秀英", "张志强", "刘海燕"} <= got
+
+
+def test_lexicon_feature_marks_the_longest_known_name():
+    from pipeline.entities.crf import features, lexicon_marks
+    lex = {"北京大学": "ORG", "北京": "LOC", "张伟": "PER"}
+    assert lexicon_marks("张伟在北京大学读书", lex) == ["B-PER", "E-PER", "", "B-ORG", "I-ORG", "I-ORG", "E-ORG", "", ""]
+    assert lexicon_marks("北京", None) == ["", ""]
+    f3, f2 = features("张伟在北京", 3, lex), features("张伟在北京", 2, lex)
+    assert "lx=B-PER" in f3[0] and not any(x.startswith("lx=") for x in f2[0])   # older models keep their features

@@ -120,15 +120,44 @@ def _cls(ch: str) -> str:
     return "P"
 
 
-FEATURES = 2  # version of the feature set a model is trained with (meta.json "features")
+FEATURES = 3  # version of the feature set a model is trained with (meta.json "features")
+LEXICON_FILE = "lexicon.json"
+MAX_NAME = 12
 
 
-def features(text: str, version: int = FEATURES) -> list[list[str]]:
+def lexicon_marks(text: str, lexicon: dict[str, str] | None) -> list[str]:
+    """Per character, where it stands in a name of the training lexicon (forward longest match):
+    B-LOC, I-LOC, E-LOC, S-… or ""."""
+    n = len(text)
+    marks = [""] * n
+    if not lexicon:
+        return marks
+    i = 0
+    while i < n:
+        for k in range(min(MAX_NAME, n - i), 1, -1):
+            lab = lexicon.get(text[i:i + k])
+            if lab:
+                marks[i] = "B-" + lab
+                for j in range(i + 1, i + k - 1):
+                    marks[j] = "I-" + lab
+                marks[i + k - 1] = "E-" + lab
+                i += k
+                break
+        else:
+            i += 1
+    return marks
+
+
+def features(text: str, version: int = FEATURES, lexicon: dict[str, str] | None = None) -> list[list[str]]:
     """One list of string features per character of `text`. Version 2 adds the jieba dictionary's
-    part of speech of the word around the character and the skip bigram c-1 c+1."""
+    part of speech of the word around the character and the skip bigram c-1 c+1; version 3 where
+    the character stands in a name seen in training (`lexicon`: name -> label; in training each
+    sentence sees only the names of the other folds, so the weight learnt is how far a name seen
+    elsewhere can be trusted)."""
     n = len(text)
     if not n:
         return []
+    lex_marks = lexicon_marks(text, lexicon) if version >= 3 else None
     surnames, ends = _lexicon()
     wtags = _word_tags() if version >= 2 else {}
     wtag = [""] * n
@@ -175,6 +204,9 @@ def features(text: str, version: int = FEATURES) -> list[list[str]]:
         if version >= 2:
             f.append("wt=" + wpos[i] + wtag[i])
             f.append("s=" + pad[p - 1] + pad[p + 1])
+        if lex_marks is not None:
+            f.append("lx=" + lex_marks[i])
+            f.append("lxp=" + (lex_marks[i - 1] if i else "<") + "|" + lex_marks[i])
         if c0 in surnames:
             f.append("sn=" + wpos[i])
         if i and pad[p - 1] in surnames and wpos[i - 1] in "BS":
@@ -308,6 +340,8 @@ class CrfNer:
         self.version = int(self.meta.get("features", 1))
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(str(path / MODEL_FILE))
+        lex = path / LEXICON_FILE
+        self.lexicon = json.loads(lex.read_text(encoding="utf-8")) if lex.is_file() else None
         names = path / "names.json"
         self.names = NameList(json.loads(names.read_text(encoding="utf-8"))) if names.is_file() else None
         self._lock = threading.Lock()  # a crfsuite Tagger is not re-entrant
@@ -325,7 +359,7 @@ class CrfNer:
     def tag(self, text: str) -> list[str]:
         if not text:
             return []
-        feats = features(text, self.version)
+        feats = features(text, self.version, self.lexicon)
         with self._lock:
             return self._tagger.tag(feats)
 

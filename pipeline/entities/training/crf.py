@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from ..crf import FEATURES, MODEL_FILE, CrfNer, bioes_tags, features
+from ..crf import FEATURES, LEXICON_FILE, MAX_NAME, MODEL_FILE, CrfNer, bioes_tags, features
 from .corpora import corpus_samples
 from .formats import split_long
 from .labels import LABELS, map_sample
@@ -44,6 +44,22 @@ def add_name(stats: dict, name: str, surnames: set[str]) -> None:
         stats["given"][c] = stats["given"].get(c, 0) + 1
 
 
+def known_names() -> dict[str, str]:
+    """Names the package already knows, in the model's labels: the hand-made gazetteer
+    (data/entities/gazetteer.tsv) and China's administrative divisions (places.py). They join
+    the lexicon feature of every fold alike, so training and tagging see the same signal."""
+    from ..places import divisions
+    from ..rules import lexicon
+    lex = lexicon()
+    to_model = {"GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "ORG": "ORG", "PERSON": "PER"}
+    out = {n: to_model[lab] for n, lab in lex.gazetteer.items() if lab in to_model and 2 <= len(n) <= MAX_NAME}
+    divs = divisions(lex.tag)
+    for n in list(divs.full) + list(divs.short):
+        if 2 <= len(n) <= MAX_NAME:
+            out.setdefault(n, "LOC")
+    return out
+
+
 def name_stats(shared: Path, corpora: list[str]) -> dict:
     """The name model from the PER spans of the training corpora (MSRA's test set is never read)."""
     surnames = _surnames()
@@ -70,13 +86,15 @@ def _score(gold: list[list[tuple[int, int, str]]], pred: list[list[tuple[int, in
 
 
 def train(shared: Path, out: Path, corpora: list[str], log: Callable[[str], None], *, c1: float = 0.05,
-          c2: float = 0.01, iterations: int = 120, dev_share: float = 0.03, seed: int = 0) -> dict:
+          c2: float = 0.01, iterations: int = 120, dev_share: float = 0.03, seed: int = 0, folds: int = 5) -> dict:
     import pycrfsuite
+    from collections import Counter
 
     t0 = time.time()
     rng = random.Random(seed)
     trainer = pycrfsuite.Trainer(verbose=False)
     dev: list[tuple[str, list[tuple[int, int, str]]]] = []
+    train_set: list[tuple[str, list[tuple[int, int, str]]]] = []
     stats: dict[str, dict[str, int]] = {}
     for name in corpora:
         st = stats.setdefault(name, {"sentences": 0, "chars": 0, "skipped_partial": 0, "dev": 0})
@@ -92,10 +110,34 @@ def train(shared: Path, out: Path, corpora: list[str], log: Callable[[str], None
                     dev.append((piece.text, ents))
                     st["dev"] += 1
                     continue
-                trainer.append(features(piece.text), bioes_tags(len(piece.text), ents))
+                train_set.append((piece.text, ents))
                 st["sentences"] += 1
                 st["chars"] += len(piece.text)
         log(f"{name}: {st}")
+    # names seen in training, by fold (blocks of 200 sentences, so an article stays in one fold):
+    # a sentence of fold k sees only the names of the other folds
+    per_fold = [Counter() for _ in range(folds)]
+    for i, (text, ents) in enumerate(train_set):
+        per_fold[(i // 200) % folds].update((text[a:b], lab) for a, b, lab in ents if 2 <= b - a <= MAX_NAME)
+    total = sum(per_fold, Counter())
+
+    def lexicon_of(counts: Counter) -> dict[str, str]:
+        best: dict[str, tuple[int, str]] = {}
+        for (nm, lab), c in counts.items():
+            if c > 0 and c > best.get(nm, (0, ""))[0]:
+                best[nm] = (c, lab)
+        return {nm: lab for nm, (c, lab) in best.items()}
+
+    known = known_names()
+    full_lexicon = {**known, **lexicon_of(total)}
+    fold_lexicons = [{**known, **lexicon_of(total - per_fold[k])} for k in range(folds)]
+    for i, (text, ents) in enumerate(train_set):
+        trainer.append(features(text, FEATURES, fold_lexicons[(i // 200) % folds]), bioes_tags(len(text), ents))
+    del fold_lexicons
+    out.mkdir(parents=True, exist_ok=True)
+    (out / LEXICON_FILE).write_text(json.dumps(full_lexicon, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    log(f"lexicon: {len(full_lexicon)} names ({len(known)} from the gazetteers, the rest seen in training; "
+        f"{folds}-fold for the training features)")
     log(f"features in {time.time() - t0:.0f}s")
     out.mkdir(parents=True, exist_ok=True)
     names = name_stats(shared, corpora)
