@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--iterations", type=int, default=120, help="crf: L-BFGS iterations")
     p.add_argument("--tokens", choices=("char", "jieba"), default="char",
                    help="token unit of the pipeline (char won over jieba words, see LABELS.md)")
-    p.add_argument("--corpora", default=None, help="comma-separated (crf default: msra,pfr; cnn: all six)")
+    p.add_argument("--corpora", default=None, help="comma-separated (crf default: msra,cluener,resume; cnn: all six)")
     p.add_argument("--max-steps", type=int, default=200000)
     p.add_argument("--time-budget", type=float, default=2250, help="seconds of training before it is stopped")
     p.add_argument("--work", type=Path, default=None, help="work dir (default: a temp dir, removed after)")

@@ -139,11 +139,9 @@ def train(shared: Path, out: Path, corpora: list[str], log: Callable[[str], None
     log(f"lexicon: {len(full_lexicon)} names ({len(known)} from the gazetteers, the rest seen in training; "
         f"{folds}-fold for the training features)")
     log(f"features in {time.time() - t0:.0f}s")
-    out.mkdir(parents=True, exist_ok=True)
     names = name_stats(shared, corpora)
     (out / "names.json").write_text(json.dumps(names, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     log(f"name model: {len(names['surname'])} surnames, {len(names['given'])} given-name characters")
-    out.mkdir(parents=True, exist_ok=True)
     params = {"c1": c1, "c2": c2, "max_iterations": iterations, "feature.possible_transitions": True}
     trainer.set_params(params)
     t1 = time.time()
