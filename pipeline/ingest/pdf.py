@@ -223,8 +223,11 @@ def extract_chars(data: bytes, cfg: dict[str, Any]) -> tuple[list[PageChars], di
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
 
+    from .content import interpreter_class
+
     cap = int(cfg["max_chars_per_page"])
     max_pages = int(cfg["max_pages"])
+    fast = cfg.get("tokenizer", "qpdf") == "qpdf"
     repaired = ""
 
     def run(blob: bytes) -> tuple[list[PageChars], dict[str, Any]]:
@@ -233,7 +236,7 @@ def extract_chars(data: bytes, cfg: dict[str, Any]) -> tuple[list[PageChars], di
         info = _info(pdoc)
         rsrc = PDFResourceManager(caching=True)
         dev = _device(rsrc, cap)
-        interp = PDFPageInterpreter(rsrc, dev)
+        interp = (interpreter_class() if fast else PDFPageInterpreter)(rsrc, dev)
         pages: list[PageChars] = []
         for pno, page in enumerate(PDFPage.create_pages(pdoc), 1):
             if pno > max_pages:
