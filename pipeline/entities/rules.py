@@ -57,6 +57,10 @@ class Lexicon:
         self.suffixes: list[tuple[str, str, int]] = sorted(
             ((r[0], r[1], int(r[2]) if len(r) > 2 else 4) for r in _tsv(f"{base}/suffixes.tsv")),
             key=lambda s: -len(s[0]))
+        # the same list filed by last character: a word is tried only against suffixes it can end in
+        self._suffix_by_last: dict[str, list[tuple[str, str, int]]] = {}
+        for suf in self.suffixes:
+            self._suffix_by_last.setdefault(suf[0][-1:], []).append(suf)
         self.needs_place = {r[0] for r in _tsv(f"{base}/suffixes.tsv") if len(r) > 3 and r[3] == "place"}
         self.needs_proper = {r[0] for r in _tsv(f"{base}/suffixes.tsv") if len(r) > 3 and r[3] == "proper"}
         self.gpe_suffixes = tuple(read_lines(f"{base}/gpe_suffixes.txt"))
@@ -109,7 +113,8 @@ class Lexicon:
         return self._tags.get(word)
 
     def suffix_of(self, word: str) -> tuple[str, str, int] | None:
-        for suf in self.suffixes:
+        """The longest institution suffix the word ends in."""
+        for suf in self._suffix_by_last.get(word[-1:], ()):
             if word.endswith(suf[0]):
                 return suf
         return None

@@ -303,9 +303,12 @@ def _split_columns(region: list[Line], gaps: list[tuple[float, float]]) -> list[
 
 
 # -- text of a line -----------------------------------------------------------------------
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
 def _private(t: str) -> bool:
     """Glyphs with no text: private-use code points (symbol-font bullets) and pdfminer's (cid:N)."""
-    return t.startswith("(cid:") or any(0xE000 <= ord(ch) <= 0xF8FF for ch in t)
+    return t.startswith("(cid:") or _PRIVATE_USE.search(t) is not None
 
 
 def _cjkish(ch: str) -> bool:

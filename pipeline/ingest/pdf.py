@@ -114,9 +114,19 @@ class _PageFull(Exception):
     pass
 
 
+class Glyph:
+    """What `collect` needs of a drawn character: pdfminer's LTChar without the layout object
+    (its geometry computed by the same expressions, so boxes are bit-for-bit LTChar's)."""
+
+    __slots__ = ("_text", "matrix", "fontname", "adv", "upright", "x0", "y0", "x1", "y1", "size")
+
+    def get_text(self) -> str:
+        return self._text
+
+
 def _device(rsrc, cap: int):
     from pdfminer.converter import PDFPageAggregator
-    from pdfminer.layout import LTChar
+    from pdfminer.pdffont import PDFUnicodeNotDefined
 
     class Collector(PDFPageAggregator):
         """Keeps every character in stream order; stops the page at `cap` characters."""
@@ -129,13 +139,38 @@ def _device(rsrc, cap: int):
         def reset(self) -> None:
             self.chars, self.images = [], 0
 
-        def render_char(self, *args, **kwargs):  # type: ignore[override]
-            adv = super().render_char(*args, **kwargs)
-            item = self.cur_item._objs[-1]
-            if isinstance(item, LTChar):
-                self.chars.append(item)
-                if len(self.chars) > cap:
-                    raise _PageFull()
+        def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate):  # type: ignore[override]
+            # pdfminer's PDFLayoutAnalyzer.render_char + LTChar.__init__, inlined: reading a page
+            # builds one of these per glyph, and the layout tree pdfminer would add it to is unused
+            try:
+                text = font.to_unichr(cid)
+            except PDFUnicodeNotDefined:
+                text = self.handle_undefined_char(font, cid)
+            adv = font.char_width(cid) * fontsize * scaling
+            vertical = font.is_vertical()
+            if vertical:
+                vx, vy = font.char_disp(cid)
+                vx = fontsize * 0.5 if vx is None else vx * fontsize * 0.001
+                vy = (1000 - vy) * fontsize * 0.001
+                bx0, by0, bx1, by1 = -vx, vy + rise + adv, -vx + fontsize, vy + rise
+            else:
+                descent = font.get_descent() * fontsize
+                bx0, by0, bx1, by1 = 0, descent + rise, adv, descent + rise + fontsize
+            a, b, c, d, e, f = matrix
+            g = Glyph()
+            g._text, g.matrix, g.fontname, g.adv = text, matrix, font.fontname, adv
+            g.upright = a * d * scaling > 0 and b * c <= 0
+            # pdfminer.utils.apply_matrix_rect: the four corners, then their extremes
+            left1, bottom1 = a * bx0 + c * by0 + e, b * bx0 + d * by0 + f
+            right1, bottom2 = a * bx1 + c * by0 + e, b * bx1 + d * by0 + f
+            right2, top1 = a * bx1 + c * by1 + e, b * bx1 + d * by1 + f
+            left2, top2 = a * bx0 + c * by1 + e, b * bx0 + d * by1 + f
+            g.x0, g.y0 = min(left1, left2, right1, right2), min(bottom1, bottom2, top1, top2)
+            g.x1, g.y1 = max(left1, left2, right1, right2), max(bottom1, bottom2, top1, top2)
+            g.size = g.x1 - g.x0 if vertical else g.y1 - g.y0
+            self.chars.append(g)
+            if len(self.chars) > cap:
+                raise _PageFull()
             return adv
 
         def render_image(self, name, stream):  # type: ignore[override]
@@ -334,19 +369,18 @@ def pdf_date(info: dict[str, Any]) -> str | None:
 
 
 # -- quality of the text layer -----------------------------------------------------------
+# private use, the supplementary private-use planes, the replacement character, C0 controls
+_BAD_CHAR = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff\ufffd\x00-\x08\x0b\x0c\x0e-\x1f]")
+_JUNK_CHAR = re.compile("[\x80-\u02ff]")
+
+
 def _bad_char(t: str) -> bool:
-    if t.startswith("(cid:"):
-        return True
-    for ch in t:
-        o = ord(ch)
-        if 0xE000 <= o <= 0xF8FF or o >= 0xF0000 or o == 0xFFFD or (o < 0x20 and ch not in "\t\n\r"):
-            return True
-    return False
+    return t.startswith("(cid:") or _BAD_CHAR.search(t) is not None
 
 
 def _junk_like(t: str) -> bool:
     """Latin-1/Latin-Extended symbols a CJK font without ToUnicode typically decodes to."""
-    return any(0x80 <= ord(ch) <= 0x2FF for ch in t)
+    return _JUNK_CHAR.search(t) is not None
 
 
 def bad_share(pages: list[PageChars]) -> tuple[float, int]:
@@ -364,8 +398,9 @@ def bad_share(pages: list[PageChars]) -> tuple[float, int]:
             total += 1
             st = per_font.setdefault(c.font, [0, 0, 0, 0])
             st[0] += 1
-            st[1] += _bad_char(c.text)
-            st[2] += _bad_char(c.text) or _junk_like(c.text)
+            bad = _bad_char(c.text)
+            st[1] += bad
+            st[2] += bad or _junk_like(c.text)
             st[3] += any(is_cjk(ch) for ch in c.text)
     cjk_fonts = cues()["cjk_fonts"]
 
