@@ -276,18 +276,22 @@ class LocalPool:
         pending = deque(tasks)
         workers = [_Worker(self.ctx, self.cfg) for _ in range(min(self.jobs, len(pending)))]
         failed_starts = 0
+
+        def dispatch(w: _Worker) -> None:
+            if w.ready and w.task is None and pending:
+                task = pending.popleft()
+                try:
+                    w.conn.send(task[0])
+                except OSError:  # it just died: the task waits for the next worker
+                    pending.appendleft(task)
+                    return
+                w.task, w.since = task, time.monotonic()
+
         try:
             while pending or any(w.task for w in workers):
-                now = time.monotonic()
                 for w in workers:
-                    if w.ready and w.task is None and pending:
-                        task = pending.popleft()
-                        try:
-                            w.conn.send(task[0])
-                        except OSError:  # it just died: the task waits for the next worker
-                            pending.appendleft(task)
-                            continue
-                        w.task, w.since = task, now
+                    dispatch(w)
+                now = time.monotonic()
                 waits = [30.0]
                 for w in workers:
                     if w.task and self.timeout:
@@ -324,6 +328,7 @@ class LocalPool:
                             self.startup_seconds.append(time.monotonic() - w.born)
                         elif kind == "done":
                             w.task = None
+                            dispatch(w)    # the worker goes on while the caller stores this result
                             yield payload
                     if not w.proc.is_alive():
                         w.proc.join(1)

@@ -183,6 +183,7 @@ def add_parser(sub) -> None:
     p.add_argument("--format", choices=FORMATS, required=True)
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.add_argument("--baseline", choices=("jieba",), default=None, help="zh: score jieba.posseg instead of the model")
-    p.add_argument("--model", choices=("crf", "cnn"), default="crf", help="zh: which trained model (default crf)")
+    p.add_argument("--model", default="crf",
+                   help="zh: which trained model: crf (default), cnn, or the directory of a CRF trained with --out")
     p.add_argument("--max-chars", type=int, default=0, help="only the first N characters of the file (0 = all)")
     p.set_defaults(func=run)

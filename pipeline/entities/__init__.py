@@ -16,6 +16,7 @@ import re
 import sys
 from bisect import bisect_right
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..document import Document
@@ -94,7 +95,8 @@ def resolve(cands: list[Cand]) -> list[Cand]:
 
 def load_zh_ner(kind: str | bool):
     """The configured Chinese NER: "crf" (the shipped CRF, pipeline/models/zh_crf), "cnn" (the
-    spaCy CNN tagger, pipeline/models/zh_ner, when present) or false (rules only)."""
+    spaCy CNN tagger, pipeline/models/zh_ner, when present), the directory of a CRF trained
+    elsewhere, or false (rules only)."""
     if kind is True:
         kind = "crf"
     if not kind:
@@ -105,7 +107,10 @@ def load_zh_ner(kind: str | bool):
     if kind == "cnn":
         from .model import ZhNer
         return ZhNer.load()
-    raise ValueError(f"entities.zh_model must be \"crf\", \"cnn\" or false, not {kind!r}")
+    if isinstance(kind, str) and (Path(kind) / "meta.json").is_file():
+        from .crf import CrfNer     # a CRF trained elsewhere: `python -m pipeline.entities.training --out DIR`
+        return CrfNer.load(kind)
+    raise ValueError(f"entities.zh_model must be \"crf\", \"cnn\", a CRF model directory or false, not {kind!r}")
 
 
 class ZhModel:
