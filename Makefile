@@ -36,6 +36,7 @@ corpus-pdf: $(STAMP)
 # Retrain the shipped Chinese NER (the CRF of pipeline/models/zh_crf) from ../shared/data/train
 # (see pipeline/entities/training/LABELS.md; `--kind cnn` trains the spaCy tagger instead).
 train-ner: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[train]'
 	$(BIN)/python -m pipeline.entities.training --shared $(SHARED) --kind crf --out pipeline/models/zh_crf
 
 bench: $(STAMP)

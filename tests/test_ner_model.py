@@ -267,3 +267,41 @@ def test_lexicon_feature_marks_the_longest_known_name():
     assert lexicon_marks("北京", None) == ["", ""]
     f3, f2 = features("张伟在北京", 3, lex), features("张伟在北京", 2, lex)
     assert "lx=B-PER" in f3[0] and not any(x.startswith("lx=") for x in f2[0])   # older models keep their features
+
+
+# ---- feature set 4: clusters from raw text, full-width letters, country names ------------------
+
+def test_clusters_put_characters_used_alike_together():
+    """Characters seen in the same neighbourhoods (surnames before 先生, places before 市) get one
+    cluster; the two groups get different ones."""
+    import random
+
+    from pipeline.entities.training.clusters import build
+
+    rng = random.Random(0)
+    texts = []
+    for _ in range(400):
+        texts.append(f"昨天{rng.choice('张李王')}先生来到{rng.choice('沪杭甬')}市开会。")
+    cl = build(texts, lambda m: None, min_char=3, min_bigram=3, coarse=4, fine=6, bigram_k=4)
+    coarse = {c: cl["c"][c][0] for c in "张李王沪杭甬"}
+    assert coarse["张"] == coarse["李"] == coarse["王"]
+    assert coarse["沪"] == coarse["杭"] == coarse["甬"]
+    assert coarse["张"] != coarse["沪"]
+    assert "先生" in cl["b"]
+
+
+def test_feature_set_4_adds_clusters_and_reads_full_width_letters():
+    from pipeline.entities.crf import features
+    clusters = {"c": {"张": ("1", "7"), "伟": ("2", "9")}, "b": {"张伟": "5"}}
+    f4 = features("张伟到ｉｂｍ", 4, {}, clusters)
+    f3 = features("张伟到ｉｂｍ", 3, {})
+    assert "u0=7" in f4[0] and "U0=1" in f4[0] and "v0=5" in f4[0] and "u1=9" in f4[0]
+    assert not any(x.startswith("u0=") for x in f3[0])          # older models keep their features
+    assert "k=LLL" in f4[4] and "k=PPP" in f3[4]                  # ｉｂｍ: letters, not punctuation
+
+
+def test_country_names_come_from_iso_3166_in_chinese():
+    from pipeline.entities.training.crf import country_names, known_names
+    names = country_names()
+    assert {"马拉维", "牙买加", "乌拉圭"} <= set(names)
+    assert known_names().get("马拉维") == "LOC"

@@ -14,7 +14,8 @@ to jieba's global dictionary does not shift the features) and its neighbours, an
 cues read from pipeline/data/entities/ (surnames, institution and place endings).
 
 The model directory holds `model.crfsuite` (weights), `meta.json` (labels, feature set,
-training figures), `lexicon.json` (known names, feature set 3), `names.json` (the name-list
+training figures), `lexicon.json` (known names, feature set 3), `clusters.json` (character
+and bigram clusters, feature set 4), `names.json` (the name-list
 model of NameList) and `training.log`; `python -m pipeline.entities.training` rebuilds it.
 """
 from __future__ import annotations
@@ -97,6 +98,13 @@ def _word_tags() -> dict[str, str]:
     return tags
 
 
+def _cls4(ch: str) -> str:
+    """Feature set 4: full-width Latin letters (ｉｂｍ, as MSRA writes acronyms) are letters."""
+    if "\uff21" <= ch <= "\uff3a" or "\uff41" <= ch <= "\uff5a":
+        return "L"
+    return _cls(ch)
+
+
 def _cls(ch: str) -> str:
     o = ord(ch)
     if 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF:
@@ -110,9 +118,38 @@ def _cls(ch: str) -> str:
     return "P"
 
 
-FEATURES = 3  # version of the feature set a model is trained with (meta.json "features")
+FEATURES = 4  # version of the feature set a model is trained with (meta.json "features")
 LEXICON_FILE = "lexicon.json"
+CLUSTERS_FILE = "clusters.json"
+
+
+def load_clusters(path: Path) -> dict | None:
+    """clusters.json -> {"c": {char: (coarse, fine)}, "b": {bigram: cluster}}, ids as strings."""
+    if not path.is_file():
+        return None
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {"c": {c: (str(a), str(b)) for c, (a, b) in raw["c"].items()},
+            "b": {k: str(v) for k, v in raw["b"].items()}}
 MAX_NAME = 12
+
+
+_LONGEST: dict[int, tuple[dict, dict[str, int]]] = {}
+
+
+def _longest_by_first(lexicon: dict[str, str]) -> dict[str, int]:
+    """First character -> length of the longest lexicon name it opens (at most MAX_NAME), so a
+    position is tried only at lengths a name could have. Cached per lexicon object."""
+    hit = _LONGEST.get(id(lexicon))
+    if hit is not None and hit[0] is lexicon:
+        return hit[1]
+    table: dict[str, int] = {}
+    for name in lexicon:
+        if 2 <= len(name) <= MAX_NAME and len(name) > table.get(name[0], 0):
+            table[name[0]] = len(name)
+    if len(_LONGEST) >= 8:
+        _LONGEST.clear()
+    _LONGEST[id(lexicon)] = (lexicon, table)
+    return table
 
 
 def lexicon_marks(text: str, lexicon: dict[str, str] | None) -> list[str]:
@@ -122,9 +159,10 @@ def lexicon_marks(text: str, lexicon: dict[str, str] | None) -> list[str]:
     marks = [""] * n
     if not lexicon:
         return marks
+    longest = _longest_by_first(lexicon)
     i = 0
     while i < n:
-        for k in range(min(MAX_NAME, n - i), 1, -1):
+        for k in range(min(longest.get(text[i], 0), n - i), 1, -1):
             lab = lexicon.get(text[i:i + k])
             if lab:
                 marks[i] = "B-" + lab
@@ -138,12 +176,14 @@ def lexicon_marks(text: str, lexicon: dict[str, str] | None) -> list[str]:
     return marks
 
 
-def features(text: str, version: int = FEATURES, lexicon: dict[str, str] | None = None) -> list[list[str]]:
+def features(text: str, version: int = FEATURES, lexicon: dict[str, str] | None = None,
+             clusters: dict | None = None) -> list[list[str]]:
     """One list of string features per character of `text`. Version 2 adds the jieba dictionary's
     part of speech of the word around the character and the skip bigram c-1 c+1; version 3 where
     the character stands in a name seen in training (`lexicon`: name -> label; in training each
     sentence sees only the names of the other folds, so the weight learnt is how far a name seen
-    elsewhere can be trusted)."""
+    elsewhere can be trusted); version 4 the clusters (learnt from raw text,
+    training/clusters.py) of the characters around it and of the bigrams it is in."""
     n = len(text)
     if not n:
         return []
@@ -152,7 +192,7 @@ def features(text: str, version: int = FEATURES, lexicon: dict[str, str] | None 
     wtags = _word_tags() if version >= 2 else {}
     wtag = [""] * n
     pad = "\x02\x02" + text + "\x03\x03"
-    cls = [_cls(c) for c in text]
+    cls = [_cls4(c) for c in text] if version >= 4 else [_cls(c) for c in text]
     cpad = ["<", "<"] + cls + [">", ">"]
     words = _cut(text)
     wpos = ["S"] * n
@@ -177,6 +217,11 @@ def features(text: str, version: int = FEATURES, lexicon: dict[str, str] | None 
             wnext[i] = nx if len(nx) <= 6 else "<long>"
             wend[i] = e
         pos += m
+    ccl = bcl = None
+    if version >= 4 and clusters:
+        chars_cl, bcl = clusters["c"], clusters["b"]
+        unknown = ("?", "?")
+        ccl = [unknown] + [chars_cl.get(c, unknown) for c in text] + [unknown]
     out: list[list[str]] = []
     for i in range(n):
         p = i + 2
@@ -197,6 +242,15 @@ def features(text: str, version: int = FEATURES, lexicon: dict[str, str] | None 
         if lex_marks is not None:
             f.append("lx=" + lex_marks[i])
             f.append("lxp=" + (lex_marks[i - 1] if i else "<") + "|" + lex_marks[i])
+        if ccl is not None:
+            cm1, cc0, cp1 = ccl[i], ccl[i + 1], ccl[i + 2]
+            f.append("u0=" + cc0[1])
+            f.append("U0=" + cc0[0])
+            f.append("u-1=" + cm1[1])
+            f.append("u1=" + cp1[1])
+            f.append("UU=" + cm1[0] + "|" + cc0[0] + "|" + cp1[0])
+            f.append("v-1=" + bcl.get(pad[p - 1:p + 1], "?"))
+            f.append("v0=" + bcl.get(pad[p:p + 2], "?"))
         if c0 in surnames:
             f.append("sn=" + wpos[i])
         if i and pad[p - 1] in surnames and wpos[i - 1] in "BS":
@@ -309,6 +363,7 @@ class CrfNer:
         self._tagger.open(str(path / MODEL_FILE))
         lex = path / LEXICON_FILE
         self.lexicon = json.loads(lex.read_text(encoding="utf-8")) if lex.is_file() else None
+        self.clusters = load_clusters(path / CLUSTERS_FILE) if self.version >= 4 else None
         names = path / "names.json"
         self.names = NameList(json.loads(names.read_text(encoding="utf-8"))) if names.is_file() else None
         self._lock = threading.Lock()  # a crfsuite Tagger is not re-entrant
@@ -326,7 +381,7 @@ class CrfNer:
     def tag(self, text: str) -> list[str]:
         if not text:
             return []
-        feats = features(text, self.version, self.lexicon)
+        feats = features(text, self.version, self.lexicon, self.clusters)
         with self._lock:
             return self._tagger.tag(feats)
 

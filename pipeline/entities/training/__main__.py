@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--iterations", type=int, default=120, help="crf: L-BFGS iterations")
     p.add_argument("--tokens", choices=("char", "jieba"), default="char",
                    help="token unit of the pipeline (char won over jieba words, see LABELS.md)")
+    p.add_argument("--features", type=int, default=None, help="crf: feature set (default: the current one, 4)")
+    p.add_argument("--clusters", type=Path, default=None,
+                   help="crf: reuse this clusters.json instead of learning the clusters again (~5 min)")
     p.add_argument("--corpora", default=None, help="comma-separated (crf default: msra,cluener,resume; cnn: all six)")
     p.add_argument("--max-steps", type=int, default=200000)
     p.add_argument("--time-budget", type=float, default=2250, help="seconds of training before it is stopped")
@@ -114,10 +117,13 @@ def _train_crf(a: argparse.Namespace) -> int:
         print(msg, flush=True)
         lines.append(msg)
 
-    log(f"# zh_crf training {time.strftime('%Y-%m-%d %H:%M:%S')} corpora={','.join(corpora)} iterations={a.iterations}")
+    from ..crf import FEATURES
+    feature_set = a.features or FEATURES
+    log(f"# zh_crf training {time.strftime('%Y-%m-%d %H:%M:%S')} corpora={','.join(corpora)} "
+        f"iterations={a.iterations} features={feature_set}")
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    train(a.shared, tmp, corpora, log, iterations=a.iterations)
+    train(a.shared, tmp, corpora, log, iterations=a.iterations, feature_set=feature_set, clusters_from=a.clusters)
     (tmp / "training.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)   # the old model stays until the new one is complete

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from ..crf import FEATURES, LEXICON_FILE, MAX_NAME, MODEL_FILE, CrfNer, bioes_tags, features
+from ..crf import CLUSTERS_FILE, FEATURES, LEXICON_FILE, MAX_NAME, MODEL_FILE, CrfNer, bioes_tags, features, load_clusters
 from .corpora import corpus_samples
 from .formats import split_long
 from .labels import LABELS, map_sample
@@ -57,7 +57,34 @@ def known_names() -> dict[str, str]:
     for n in list(divs.full) + list(divs.short):
         if 2 <= len(n) <= MAX_NAME:
             out.setdefault(n, "LOC")
+    for n in country_names():
+        if 2 <= len(n) <= MAX_NAME:
+            out.setdefault(n, "LOC")
     return out
+
+
+def country_names() -> list[str]:
+    """The Chinese names of the world's countries and territories, current (ISO 3166-1, official
+    and common names) and former (ISO 3166-3: 扎伊尔, 南斯拉夫), from pycountry's translations.
+    Empty when pycountry is not installed (it is only needed for training: `.[train]`)."""
+    try:
+        import gettext
+        import pycountry
+    except ImportError:
+        return []
+    names: set[str] = set()
+    for domain, db in (("iso3166-1", pycountry.countries), ("iso3166-3", pycountry.historic_countries)):
+        try:
+            tr = gettext.translation(domain, pycountry.LOCALES_DIR, languages=["zh_CN"])
+        except OSError:
+            continue
+        for c in db:
+            for attr in ("name", "common_name", "official_name"):
+                en = getattr(c, attr, None)
+                zh = tr.gettext(en) if en else ""
+                if zh and zh != en and all("\u4e00" <= ch <= "\u9fff" for ch in zh):
+                    names.add(zh)
+    return sorted(names)
 
 
 def name_stats(shared: Path, corpora: list[str]) -> dict:
@@ -86,7 +113,8 @@ def _score(gold: list[list[tuple[int, int, str]]], pred: list[list[tuple[int, in
 
 
 def train(shared: Path, out: Path, corpora: list[str], log: Callable[[str], None], *, c1: float = 0.05,
-          c2: float = 0.01, iterations: int = 120, dev_share: float = 0.03, seed: int = 0, folds: int = 5) -> dict:
+          c2: float = 0.01, iterations: int = 120, dev_share: float = 0.03, seed: int = 0, folds: int = 5,
+          feature_set: int = FEATURES, clusters_from: Path | None = None) -> dict:
     import pycrfsuite
     from collections import Counter
 
@@ -128,13 +156,26 @@ def train(shared: Path, out: Path, corpora: list[str], log: Callable[[str], None
                 best[nm] = (c, lab)
         return {nm: lab for nm, (c, lab) in best.items()}
 
+    out.mkdir(parents=True, exist_ok=True)
+    clusters = None
+    if feature_set >= 4:
+        if clusters_from:
+            (out / CLUSTERS_FILE).write_bytes(Path(clusters_from).read_bytes())
+            log(f"clusters from {clusters_from}")
+        else:
+            from .clusters import build as build_clusters, raw_texts
+            from .corpora import CORPORA
+            raw = build_clusters(raw_texts(shared, CORPORA, log), log)
+            (out / CLUSTERS_FILE).write_text(json.dumps(raw, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+            del raw
+        clusters = load_clusters(out / CLUSTERS_FILE)
     known = known_names()
     full_lexicon = {**known, **lexicon_of(total)}
     fold_lexicons = [{**known, **lexicon_of(total - per_fold[k])} for k in range(folds)]
     for i, (text, ents) in enumerate(train_set):
-        trainer.append(features(text, FEATURES, fold_lexicons[(i // 200) % folds]), bioes_tags(len(text), ents))
+        trainer.append(features(text, feature_set, fold_lexicons[(i // 200) % folds], clusters),
+                       bioes_tags(len(text), ents))
     del fold_lexicons
-    out.mkdir(parents=True, exist_ok=True)
     (out / LEXICON_FILE).write_text(json.dumps(full_lexicon, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     log(f"lexicon: {len(full_lexicon)} names ({len(known)} from the gazetteers, the rest seen in training; "
         f"{folds}-fold for the training features)")
@@ -148,7 +189,7 @@ def train(shared: Path, out: Path, corpora: list[str], log: Callable[[str], None
     trainer.train(str(out / MODEL_FILE))
     log(f"trained {iterations} L-BFGS iterations in {time.time() - t1:.0f}s; "
         f"final loss {trainer.logparser.last_iteration.get('loss') if trainer.logparser.last_iteration else '?'}")
-    meta = {"kind": "crf", "features": FEATURES, "labels": list(LABELS), "corpora": corpora, "params": params,
+    meta = {"kind": "crf", "features": feature_set, "labels": list(LABELS), "corpora": corpora, "params": params,
             "training": stats, "seconds": round(time.time() - t0)}
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     ner = CrfNer(out)
