@@ -21,14 +21,13 @@ model of NameList) and `training.log`; `python -m pipeline.entities.training` re
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
-from ..segment import read_lines
+from ..segment import read_lines, stock_jieba
 from .model import MAX_CHUNK, ModelMissing, Span, _chunks, load_once
 from .training.formats import tags_to_spans
 
@@ -68,21 +67,9 @@ def _ending(word: str, ends: tuple[dict[str, str], tuple[int, ...]]) -> str:
 
 # ---------------------------------------------------------------- features
 
-_jieba = None
-_jieba_lock = threading.Lock()
-
-
 def _cut(text: str) -> list[str]:
-    global _jieba
-    if _jieba is None:
-        with _jieba_lock:
-            if _jieba is None:
-                import jieba
-                jieba.setLogLevel(logging.WARNING)
-                tok = jieba.Tokenizer()
-                tok.initialize()
-                _jieba = tok
-    return _jieba.lcut(text, HMM=True)
+    """jieba's words with its stock dictionary (segment.stock_jieba: no user words)."""
+    return stock_jieba().lcut(text, HMM=True)
 
 
 @lru_cache(maxsize=1)
@@ -189,73 +176,62 @@ def features(text: str, version: int = FEATURES, lexicon: dict[str, str] | None 
         return []
     lex_marks = lexicon_marks(text, lexicon) if version >= 3 else None
     surnames, ends = _lexicon()
-    wtags = _word_tags() if version >= 2 else {}
-    wtag = [""] * n
+    wtags = _word_tags() if version >= 2 else None
     pad = "\x02\x02" + text + "\x03\x03"
-    cls = [_cls4(c) for c in text] if version >= 4 else [_cls(c) for c in text]
-    cpad = ["<", "<"] + cls + [">", ">"]
-    words = _cut(text)
-    wpos = ["S"] * n
-    wtxt = [""] * n
-    wprev = [""] * n
-    wnext = [""] * n
-    wend = [""] * n
-    pos = 0
-    for k, w in enumerate(words):
-        m = len(w)
-        wt = w if m <= 6 else "<long>"
-        pv = words[k - 1] if k else "<s>"
-        nx = words[k + 1] if k + 1 < len(words) else "</s>"
-        e = _ending(w, ends) if m > 1 else ""
-        tg = wtags.get(w, "?") if wtags else ""
-        for j in range(m):
-            i = pos + j
-            wtag[i] = tg
-            wpos[i] = "S" if m == 1 else "B" if j == 0 else "E" if j == m - 1 else "M"
-            wtxt[i] = wt
-            wprev[i] = pv if len(pv) <= 6 else "<long>"
-            wnext[i] = nx if len(nx) <= 6 else "<long>"
-            wend[i] = e
-        pos += m
+    cls = _cls4 if version >= 4 else _cls
+    cpad = "<<" + "".join(cls(c) for c in text) + ">>"
     ccl = bcl = None
     if version >= 4 and clusters:
         chars_cl, bcl = clusters["c"], clusters["b"]
         unknown = ("?", "?")
         ccl = [unknown] + [chars_cl.get(c, unknown) for c in text] + [unknown]
+    words = _cut(text)
+    last = len(words) - 1
     out: list[list[str]] = []
-    for i in range(n):
-        p = i + 2
-        c0 = pad[p]
-        f = [
-            "c0=" + c0, "c-1=" + pad[p - 1], "c1=" + pad[p + 1], "c-2=" + pad[p - 2], "c2=" + pad[p + 2],
-            "b-1=" + pad[p - 1:p + 1], "b0=" + pad[p:p + 2], "b-2=" + pad[p - 2:p], "b1=" + pad[p + 1:p + 3],
-            "t0=" + pad[p - 1:p + 2],
-            "k=" + cpad[p - 1] + cpad[p] + cpad[p + 1],
-            "w=" + wpos[i] + wtxt[i], "wp=" + wpos[i] + wprev[i], "wn=" + wpos[i] + wnext[i],
-            "wl=" + wpos[i] + str(min(len(wtxt[i]), 5)),
-        ]
-        if wend[i]:
-            f.append("we=" + wpos[i] + wend[i])
-        if version >= 2:
-            f.append("wt=" + wpos[i] + wtag[i])
-            f.append("s=" + pad[p - 1] + pad[p + 1])
-        if lex_marks is not None:
-            f.append("lx=" + lex_marks[i])
-            f.append("lxp=" + (lex_marks[i - 1] if i else "<") + "|" + lex_marks[i])
-        if ccl is not None:
-            cm1, cc0, cp1 = ccl[i], ccl[i + 1], ccl[i + 2]
-            f.append("u0=" + cc0[1])
-            f.append("U0=" + cc0[0])
-            f.append("u-1=" + cm1[1])
-            f.append("u1=" + cp1[1])
-            f.append("UU=" + cm1[0] + "|" + cc0[0] + "|" + cp1[0])
-            f.append("v-1=" + bcl.get(pad[p - 1:p + 1], "?"))
-            f.append("v0=" + bcl.get(pad[p:p + 2], "?"))
-        if c0 in surnames:
-            f.append("sn=" + wpos[i])
-        if i and pad[p - 1] in surnames and wpos[i - 1] in "BS":
-            f.append("snp=" + wpos[i])
-        out.append(f)
+    i = 0
+    prev_wp = ""
+    for k, w in enumerate(words):
+        m = len(w)
+        wt = w if m <= 6 else "<long>"
+        pv = words[k - 1] if k else "<s>"
+        nx = words[k + 1] if k < last else "</s>"
+        pv = pv if len(pv) <= 6 else "<long>"
+        nx = nx if len(nx) <= 6 else "<long>"
+        e = _ending(w, ends) if m > 1 else ""
+        tg = wtags.get(w, "?") if wtags is not None else ""
+        wl = str(min(len(wt), 5))
+        for j in range(m):
+            wp = "S" if m == 1 else "B" if j == 0 else "E" if j == m - 1 else "M"
+            p = i + 2
+            c0 = pad[p]
+            f = [
+                "c0=" + c0, "c-1=" + pad[p - 1], "c1=" + pad[p + 1], "c-2=" + pad[p - 2], "c2=" + pad[p + 2],
+                "b-1=" + pad[p - 1:p + 1], "b0=" + pad[p:p + 2], "b-2=" + pad[p - 2:p], "b1=" + pad[p + 1:p + 3],
+                "t0=" + pad[p - 1:p + 2],
+                "k=" + cpad[p - 1:p + 2],
+                "w=" + wp + wt, "wp=" + wp + pv, "wn=" + wp + nx, "wl=" + wp + wl,
+            ]
+            if e:
+                f.append("we=" + wp + e)
+            if wtags is not None:
+                f.append("wt=" + wp + tg)
+                f.append("s=" + pad[p - 1] + pad[p + 1])
+            if lex_marks is not None:
+                lm = lex_marks[i]
+                f.append("lx=" + lm)
+                f.append("lxp=" + (lex_marks[i - 1] if i else "<") + "|" + lm)
+            if ccl is not None:
+                cm1, cc0, cp1 = ccl[i], ccl[i + 1], ccl[i + 2]
+                f += ("u0=" + cc0[1], "U0=" + cc0[0], "u-1=" + cm1[1], "u1=" + cp1[1],
+                      "UU=" + cm1[0] + "|" + cc0[0] + "|" + cp1[0],
+                      "v-1=" + bcl.get(pad[p - 1:p + 1], "?"), "v0=" + bcl.get(pad[p:p + 2], "?"))
+            if c0 in surnames:
+                f.append("sn=" + wp)
+            if i and pad[p - 1] in surnames and prev_wp in "BS":
+                f.append("snp=" + wp)
+            out.append(f)
+            prev_wp = wp
+            i += 1
     return out
 
 

@@ -147,46 +147,54 @@ def interpreter_class():
             if self.conv is None:
                 self.conv = _Converter()
             value = self.conv.value
-            methods = _methods(type(self))
+            calls = self._calls
             stack = self.argstack
+            append = stack.append
             for ins in instrs:
                 op = str(ins.operator)
-                if op == "INLINE IMAGE":   # pdfminer: BI … ID <data> EI -> do_EI(the image stream)
+                call = calls.get(op)
+                if call is None:
+                    call = calls[op] = self._call(op)
+                fn, nargs = call
+                if fn is _INLINE_IMAGE:   # pdfminer: BI … ID <data> EI -> do_EI(the image stream)
                     img = ins.operands[0]
                     self.do_EI(PDFStream({"W": img.width, "H": img.height}, b""))
                     continue
                 for o in ins.operands:
-                    stack.append(value(o))
-                spec = methods.get(op)
-                if spec is None:
-                    spec = methods[op] = _method(type(self), op)
-                if not spec:
+                    t = type(o)
+                    append(o if t is int else float(o) if t is Decimal else value(o))
+                if fn is None:
                     continue        # not an operator pdfminer knows: its operands stay, as there
-                fname, nargs = spec
                 if nargs:
                     # pdfminer's pop(n): the last n operands, the call only when there are n
                     args = stack[-nargs:]
                     del stack[-nargs:]
                     if len(args) == nargs:
-                        getattr(self, fname)(*args)
+                        fn(*args)
                 else:
-                    getattr(self, fname)()
-                stack = self.argstack   # an operator may have replaced the stack (init_state)
+                    fn()
+                if self.argstack is not stack:   # an operator replaced the stack (init_state)
+                    stack = self.argstack
+                    append = stack.append
+
+        @property
+        def _calls(self) -> dict[str, tuple[Any, int]]:
+            """Operator -> (bound method, operand count), built as operators are met."""
+            calls = self.__dict__.get("_calls_cache")
+            if calls is None:
+                calls = self.__dict__["_calls_cache"] = {}
+            return calls
+
+        def _call(self, op: str) -> tuple[Any, int]:
+            if op == "INLINE IMAGE":
+                return _INLINE_IMAGE, 0
+            name = "do_" + op.replace("*", "_a").replace('"', "_w").replace("'", "_q")
+            fn = getattr(self, name, None)
+            if fn is None:
+                return None, 0
+            return fn, fn.__func__.__code__.co_argcount - 1
 
     return FastInterpreter
 
 
-_METHODS: dict[type, dict[str, Any]] = {}
-
-
-def _methods(cls: type) -> dict[str, Any]:
-    return _METHODS.setdefault(cls, {})
-
-
-def _method(cls: type, op: str) -> tuple[str, int] | tuple[()]:
-    """(method name, operand count) for an operator, by pdfminer's own naming rule; () if none."""
-    name = "do_" + op.replace("*", "_a").replace('"', "_w").replace("'", "_q")
-    func = getattr(cls, name, None)
-    if func is None:
-        return ()
-    return name, func.__code__.co_argcount - 1
+_INLINE_IMAGE = object()   # marks the pseudo-operator pikepdf gives an inline image
