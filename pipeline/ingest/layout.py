@@ -308,7 +308,12 @@ _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 def _private(t: str) -> bool:
     """Glyphs with no text: private-use code points (symbol-font bullets) and pdfminer's (cid:N)."""
+    if len(t) == 1:
+        return "\ue000" <= t <= "\uf8ff"
     return t.startswith("(cid:") or _PRIVATE_USE.search(t) is not None
+
+
+_FOLDED: dict[str, str] = {}   # fold_char per character seen: a page repeats a few thousand characters
 
 
 def _cjkish(ch: str) -> bool:
@@ -361,24 +366,28 @@ def line_text(line: Line, space_em: float = 0.15, mixed_em: float = 0.6) -> None
     prev: Char | None = None
     seps: list[tuple[int, float]] = []   # (index in out of an inserted space, gap in em)
     spaced = False
+    folded = _FOLDED
+    prev_cjk = False
     for c in line.chars:
-        if c.text.isspace():
+        t = c.text
+        if t.isspace():
             spaced = True
             continue
-        if _private(c.text):
+        if _private(t):
             continue   # bullets, dingbats, unmapped glyphs: no text to carry (counted in the message)
         if prev is not None:
             size = max(prev.size, c.size, 1.0)
             gap = (c.x0 - prev.x1 - c.removed_before) / size
-            a, b = prev.text[-1], c.text[0]
-            if _cjkish(a) and _cjkish(b):
+            a, b = prev.text[-1], t[0]
+            cjk_b = _cjkish(b)
+            if prev_cjk and cjk_b:
                 space = False
-            elif _cjkish(a) or _cjkish(b):
+            elif prev_cjk or cjk_b:
                 # CJK next to a letter/digit: the 1/4-em autospace of word processors is
                 # layout; after Latin punctuation (`1. 通报`) a word space is a word space.
                 # A typed space next to a digit is typography too (`2024 年`): Chinese has
                 # no word space there; next to a Latin word it is kept.
-                latin_punct = not _cjkish(a) and not a.isalnum()
+                latin_punct = not prev_cjk and not a.isalnum()
                 digit = a.isdigit() or b.isdigit()
                 space = (((spaced and not digit) or latin_punct) and gap > space_em) or gap > mixed_em
             else:
@@ -388,12 +397,16 @@ def line_text(line: Line, space_em: float = 0.15, mixed_em: float = 0.6) -> None
                 out.append(" ")
                 boxes.append(None)
         pos_of_char.append(len(out))
-        for ch in c.text:
-            f = fold_char(ch)
+        box = c.box
+        for ch in t:
+            f = folded.get(ch)
+            if f is None:
+                f = folded[ch] = fold_char(ch)
             for fc in f:
                 out.append(fc)
-                boxes.append(c.box)
+                boxes.append(box)
         prev = c
+        prev_cjk = _cjkish(t[-1])
         spaced = False
     pos_of_char.append(len(out))
     drop = _letter_spaced(out, seps)
@@ -408,7 +421,8 @@ def line_text(line: Line, space_em: float = 0.15, mixed_em: float = 0.6) -> None
         boxes = [bx for i, bx in enumerate(boxes) if i not in drop]
         pos_of_char = [remap[p] for p in pos_of_char]
     # markers: char index in `chars` (non-space only counted) -> text position
-    nonspace_index = [i for i, c in enumerate(line.chars) if not c.text.isspace() and not _private(c.text)]
+    nonspace_index = ([i for i, c in enumerate(line.chars) if not c.text.isspace() and not _private(c.text)]
+                      if line.raw_markers else [])
     new_markers = []
     for label, ci in line.raw_markers:
         k = sum(1 for i in nonspace_index if i < ci)

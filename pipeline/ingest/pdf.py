@@ -391,17 +391,22 @@ def bad_share(pages: list[PageChars]) -> tuple[float, int]:
     """
     per_font: dict[str, list[int]] = {}
     total = 0
+    kinds: dict[str, tuple[bool, bool, bool]] = {}   # per glyph text: (bad, bad or junk, Han)
     for p in pages:
         for c in p.chars:
-            if c.text.isspace():
+            t = c.text
+            if t.isspace():
                 continue
             total += 1
             st = per_font.setdefault(c.font, [0, 0, 0, 0])
             st[0] += 1
-            bad = _bad_char(c.text)
-            st[1] += bad
-            st[2] += bad or _junk_like(c.text)
-            st[3] += any(is_cjk(ch) for ch in c.text)
+            kind = kinds.get(t)
+            if kind is None:
+                bad = _bad_char(t)
+                kind = kinds[t] = (bad, bad or _junk_like(t), any(is_cjk(ch) for ch in t))
+            st[1] += kind[0]
+            st[2] += kind[1]
+            st[3] += kind[2]
     cjk_fonts = cues()["cjk_fonts"]
 
     def cjk_named(font: str) -> bool:
