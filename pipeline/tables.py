@@ -60,8 +60,26 @@ def document_rows(doc: Document) -> dict[str, list[Any]]:
     return out
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 def to_records(rows: Iterable[Any]) -> list[dict[str, Any]]:
-    return [dataclasses.asdict(r) if dataclasses.is_dataclass(r) else dict(r) for r in rows]
+    """Rows as dicts. Row dataclasses hold scalars only, so a shallow copy of their fields is
+    the record (dataclasses.asdict deep-copies each value: ~10x slower on a report's rows)."""
+    out = []
+    for r in rows:
+        if dataclasses.is_dataclass(r):
+            out.append({n: getattr(r, n) for n in _fields(type(r))})
+        else:
+            out.append(dict(r))
+    return out
 
 
 def frame(name: str, records: list[dict[str, Any]]) -> pd.DataFrame:
