@@ -205,6 +205,20 @@ def stock_jieba():
     return tok
 
 
+@lru_cache(maxsize=1)
+def stock_word_tags() -> dict[str, str]:
+    """jieba's stock dictionary: word -> its part of speech (nr, ns, nt, nz, n, v …), read once
+    per process (jieba.posseg.initialize() would read the dictionary file twice more)."""
+    import jieba
+    tags: dict[str, str] = {}
+    with jieba.get_dict_file() as fh:
+        for raw in fh:
+            parts = raw.decode("utf-8").split()
+            if len(parts) == 3:
+                tags[parts[0]] = parts[2]
+    return tags
+
+
 def _init_global_jieba() -> None:
     import jieba
     dt = jieba.dt

@@ -27,7 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
-from ..segment import read_lines, stock_jieba
+from ..segment import read_lines, stock_jieba, stock_word_tags
 from .model import MAX_CHUNK, ModelMissing, Span, _chunks, load_once
 from .training.formats import tags_to_spans
 
@@ -70,19 +70,6 @@ def _ending(word: str, ends: tuple[dict[str, str], tuple[int, ...]]) -> str:
 def _cut(text: str) -> list[str]:
     """jieba's words with its stock dictionary (segment.stock_jieba: no user words)."""
     return stock_jieba().lcut(text, HMM=True)
-
-
-@lru_cache(maxsize=1)
-def _word_tags() -> dict[str, str]:
-    """jieba's stock dictionary: word -> its part of speech (nr, ns, nt, nz, n, v …)."""
-    import jieba
-    tags: dict[str, str] = {}
-    with jieba.get_dict_file() as fh:
-        for raw in fh:
-            parts = raw.decode("utf-8").split()
-            if len(parts) == 3:
-                tags[parts[0]] = parts[2]
-    return tags
 
 
 def _cls4(ch: str) -> str:
@@ -176,7 +163,7 @@ def features(text: str, version: int = FEATURES, lexicon: dict[str, str] | None 
         return []
     lex_marks = lexicon_marks(text, lexicon) if version >= 3 else None
     surnames, ends = _lexicon()
-    wtags = _word_tags() if version >= 2 else None
+    wtags = stock_word_tags() if version >= 2 else None
     pad = "\x02\x02" + text + "\x03\x03"
     cls = _cls4 if version >= 4 else _cls
     cpad = "<<" + "".join(cls(c) for c in text) + ">>"

@@ -107,9 +107,8 @@ class Lexicon:
     def tag(self, word: str) -> str | None:
         """jieba's dictionary part-of-speech tag of a word (None when it does not know it)."""
         if self._tags is None:
-            import jieba.posseg as pseg
-            pseg.initialize()
-            self._tags = pseg.dt.word_tag_tab
+            from ..segment import stock_word_tags
+            self._tags = stock_word_tags()
         return self._tags.get(word)
 
     def suffix_of(self, word: str) -> tuple[str, str, int] | None:
