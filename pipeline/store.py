@@ -185,10 +185,13 @@ class Store:
             if prev and prev[0] != doc_id:
                 self._delete(prev[0], source)
             # Rows of this content are replaced whichever source wrote them: identical
-            # content is one document, so two names for it never duplicate its rows.
-            for name in self.specs:
-                if name != "documents" and self._has_doc_id(name):
-                    con.execute(f"DELETE FROM {_q(name)} WHERE doc_id=?", [doc_id])
+            # content is one document, so two names for it never duplicate its rows. Rows and
+            # the state row are written in one transaction, so a doc_id the state does not
+            # know has no rows: a new document skips the scans of every table.
+            if con.execute(f"SELECT count(*) FROM {STATE} WHERE doc_id=?", [doc_id]).fetchone()[0]:
+                for name in self.specs:
+                    if name != "documents" and self._has_doc_id(name):
+                        con.execute(f"DELETE FROM {_q(name)} WHERE doc_id=?", [doc_id])
             con.execute('DELETE FROM documents WHERE source=?', [source])
             con.execute(f"DELETE FROM {STATE} WHERE source=?", [source])
             for name in sorted(tables):
