@@ -11,6 +11,7 @@ the stage modules, so a run with nothing to do starts no worker and loads no mod
 """
 from __future__ import annotations
 
+import gc
 import glob
 import hashlib
 import importlib
@@ -100,6 +101,28 @@ def process(source: str, cfg: dict[str, Any]) -> dict[str, Any]:
     except Exception as exc:  # never let one document end the batch
         doc = _error_doc(source, ingest.one_line(exc))
     return _result(doc, time.perf_counter() - t0, {n: table_spec(n) for n in TABLES})
+
+
+_FROZEN = False
+
+
+def _freeze_once() -> None:
+    """After a worker's first document its models and caches are loaded and live as long as
+    the worker: move them out of the garbage collector's reach, so its full collections scan
+    only what a document makes (~6 % of a worker's time, and less memory traffic beside a
+    second worker)."""
+    global _FROZEN
+    if not _FROZEN:
+        _FROZEN = True
+        gc.collect()
+        gc.freeze()
+
+
+def process_in_worker(source: str, cfg: dict[str, Any]) -> dict[str, Any]:
+    """`process` for a long-lived worker process (Dask): freezes the loaded models once."""
+    res = process(source, cfg)
+    _freeze_once()
+    return res
 
 
 def _error_doc(source: str, message: str, content_hash: str = "") -> Document:
@@ -214,6 +237,7 @@ def _worker_main(conn, cfg: dict[str, Any]) -> None:
         if source is None:
             return
         res = process(source, cfg)
+        _freeze_once()
         try:
             conn.send(("done", res))
         except (BrokenPipeError, OSError):
@@ -400,7 +424,7 @@ def dask_map(tasks: list[tuple[str, str]], cfg: dict[str, Any], jobs: int, timeo
             slots = max(1, sum(client.nthreads().values()))
             while pending and len(running) < slots:
                 src, chash = pending.popleft()
-                fut = client.submit(process, src, cfg, pure=False)
+                fut = client.submit(process_in_worker, src, cfg, pure=False)
                 running[fut] = (src, chash, time.monotonic())
             limit = 30.0
             if timeout:
