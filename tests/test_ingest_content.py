@@ -105,3 +105,21 @@ def test_gov_reports_read_the_same(shared):
         pytest.skip("no government reports in ../shared")
     for path in reports:
         _same(path)
+
+
+@pytest.mark.parametrize("content", [
+    # a marked-content tag whose name is not UTF-8 (GBK bytes): must not end the page
+    b"/\xcb\xce <</MCID 0>> BDC BT /LATIN 12 Tf 60 600 Td (after) Tj ET EMC",
+    # a carriage return inside a literal string: pdfminer's reading is kept (qpdf makes it LF)
+    b"BT /LATIN 12 Tf 60 600 Td (line\ronetwo) Tj ET BT 60 580 Td (after) Tj ET",
+    # an inline image whose size qpdf cannot read, then text
+    b"BI /W /X /H 1 /BPC 8 /CS /G ID \x00 EI BT /LATIN 12 Tf 60 600 Td (after) Tj ET",
+    # null operands and a name with a #-escape
+    b"BT /LATIN 12 Tf null 60 600 Td (after) Tj /P#20q <</A null>> BDC EMC ET",
+])
+def test_unusual_streams_read_as_pdfminer_reads_them(tmp_path, content):
+    base, out = tmp_path / "base.pdf", tmp_path / "odd.pdf"
+    _base_pdf(base)
+    _append(base, out, content)
+    pages = _same(out)
+    assert "after" in "".join(c[0] for c in pages[0][3])

@@ -370,6 +370,8 @@ def line_text(line: Line, space_em: float = 0.15, mixed_em: float = 0.6) -> None
     prev_cjk = False
     for c in line.chars:
         t = c.text
+        if not t:
+            continue   # a glyph its font maps to no text
         if t.isspace():
             spaced = True
             continue
@@ -421,7 +423,8 @@ def line_text(line: Line, space_em: float = 0.15, mixed_em: float = 0.6) -> None
         boxes = [bx for i, bx in enumerate(boxes) if i not in drop]
         pos_of_char = [remap[p] for p in pos_of_char]
     # markers: char index in `chars` (non-space only counted) -> text position
-    nonspace_index = ([i for i, c in enumerate(line.chars) if not c.text.isspace() and not _private(c.text)]
+    nonspace_index = ([i for i, c in enumerate(line.chars)
+                       if c.text and not c.text.isspace() and not _private(c.text)]
                       if line.raw_markers else [])
     new_markers = []
     for label, ci in line.raw_markers:
