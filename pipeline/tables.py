@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable
 
 import pandas as pd
@@ -60,14 +61,9 @@ def document_rows(doc: Document) -> dict[str, list[Any]]:
     return out
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
+@lru_cache(maxsize=None)
 def _fields(cls: type) -> tuple[str, ...]:
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
-    return names
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def to_records(rows: Iterable[Any]) -> list[dict[str, Any]]:

@@ -54,15 +54,15 @@ class Lexicon:
     """Everything the rules know, loaded once from the data files."""
 
     def __init__(self, base: str = "entities"):
+        suffix_rows = _tsv(f"{base}/suffixes.tsv")
         self.suffixes: list[tuple[str, str, int]] = sorted(
-            ((r[0], r[1], int(r[2]) if len(r) > 2 else 4) for r in _tsv(f"{base}/suffixes.tsv")),
-            key=lambda s: -len(s[0]))
+            ((r[0], r[1], int(r[2]) if len(r) > 2 else 4) for r in suffix_rows), key=lambda s: -len(s[0]))
         # the same list filed by last character: a word is tried only against suffixes it can end in
         self._suffix_by_last: dict[str, list[tuple[str, str, int]]] = {}
         for suf in self.suffixes:
             self._suffix_by_last.setdefault(suf[0][-1:], []).append(suf)
-        self.needs_place = {r[0] for r in _tsv(f"{base}/suffixes.tsv") if len(r) > 3 and r[3] == "place"}
-        self.needs_proper = {r[0] for r in _tsv(f"{base}/suffixes.tsv") if len(r) > 3 and r[3] == "proper"}
+        self.needs_place = {r[0] for r in suffix_rows if len(r) > 3 and r[3] == "place"}
+        self.needs_proper = {r[0] for r in suffix_rows if len(r) > 3 and r[3] == "proper"}
         self.gpe_suffixes = tuple(read_lines(f"{base}/gpe_suffixes.txt"))
         self.titles = sorted(read_lines(f"{base}/titles.txt"), key=len, reverse=True)
         self.surnames = set(read_lines(f"{base}/surnames.txt"))

@@ -99,13 +99,12 @@ class _Converter:
         out = {}
         for k, v in o.items():
             val = self.value(v)
-            if val is not _SKIP and val is not None:
+            if val is not _SKIP:
                 out[str(k)[1:]] = val
         return out
 
 
 _PARSE_LOCK = threading.Lock()
-_PIKEPDF_MODULE = "_content_stream"
 
 
 def tokenize(data: bytes, conv: _Converter) -> list[tuple[str, list]] | None:
@@ -132,7 +131,7 @@ def tokenize(data: bytes, conv: _Converter) -> list[tuple[str, list]] | None:
                         continue
                     out.append((op, [v for v in map(value, ins.operands) if v is not _SKIP]))
         # only qpdf's own warnings count (another thread's warning may land in the list too)
-        if any(_PIKEPDF_MODULE in (w.filename or "") or "pikepdf" in (w.filename or "") for w in caught):
+        if any("pikepdf" in (w.filename or "") for w in caught):
             log.info("qpdf warned on a content stream (%s); pdfminer parses it", caught[0].message)
             return None
         return out

@@ -54,10 +54,7 @@ def known_names() -> dict[str, str]:
     to_model = {"GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "ORG": "ORG", "PERSON": "PER"}
     out = {n: to_model[lab] for n, lab in lex.gazetteer.items() if lab in to_model and 2 <= len(n) <= MAX_NAME}
     divs = divisions(lex.tag)
-    for n in list(divs.full) + list(divs.short):
-        if 2 <= len(n) <= MAX_NAME:
-            out.setdefault(n, "LOC")
-    for n in country_names():
+    for n in [*divs.full, *divs.short, *country_names()]:
         if 2 <= len(n) <= MAX_NAME:
             out.setdefault(n, "LOC")
     return out
@@ -65,7 +62,8 @@ def known_names() -> dict[str, str]:
 
 def country_names() -> list[str]:
     """The Chinese names of the world's countries and territories, current (ISO 3166-1, official
-    and common names) and former (ISO 3166-3: 扎伊尔, 南斯拉夫), from pycountry's translations.
+    and common names) and former (ISO 3166-3, where translated: 上沃尔特共和国), from pycountry's
+    translations (zh_CN has no entry for some former ones: 扎伊尔, 南斯拉夫).
     Empty when pycountry is not installed (it is only needed for training: `.[train]`)."""
     try:
         import gettext
