@@ -32,7 +32,7 @@ from . import __version__, ingest
 from .config import config_hash
 from .document import Document
 from .registry import STAGES, TABLES, load_stage
-from .tables import document_rows, to_records
+from .tables import document_rows, table_spec, to_records
 
 _PIPELINES: dict[str, list[tuple[str, Callable[[Document], None]]]] = {}
 
@@ -91,8 +91,6 @@ def process(source: str, cfg: dict[str, Any]) -> dict[str, Any]:
     `tables` holds every table registered in this process (empty lists included) and
     `schemas` their column specs, so the parent can store them without importing stages.
     """
-    from .store import table_spec
-
     t0 = time.perf_counter()
     try:
         doc = ingest.load(source, cfg)
@@ -143,8 +141,6 @@ def _result(doc: Document, seconds: float, schemas: dict[str, Any]) -> dict[str,
 
 def failed(source: str, message: str, content_hash: str = "") -> dict[str, Any]:
     """The record of a document whose worker hung or died: just its `error` status row."""
-    from .store import table_spec
-
     doc = _error_doc(source, message, content_hash)
     return _result(doc, 0.0, {n: table_spec(n) for n in ("documents", "blocks")})
 

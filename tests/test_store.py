@@ -44,6 +44,18 @@ def test_rewrite_replaces_a_documents_rows_and_a_failed_write_keeps_the_old_ones
     assert store.state()["a.txt"].content_hash == "h2"
 
 
+def test_values_of_another_type_are_cast_as_the_database_would(store):
+    """Rows go in as typed Arrow columns; a value Arrow will not take for its column (a numeric
+    string in an int column) still reaches DuckDB, which casts it; an int in a float column is
+    a float."""
+    odd = recs("d1", "a.txt", ["x", "y", "z"])
+    odd["words"][1]["n"] = "41"
+    odd["words"][2]["score"] = 2
+    store.write("a.txt", "h1", "k", odd)
+    got = [(r[1], r[2], r[3]) for r in rows(store, "words")]
+    assert got[:2] == [(0, "x", 0.5), (2, "z", 2.0)] and got[2][:2] == (41, "y")
+
+
 def test_same_content_under_two_names_is_stored_once(store):
     store.write("a.txt", "h", "k", recs("d1", "a.txt", ["x", "y"]))
     store.write("copy/a.txt", "h", "k", recs("d1", "copy/a.txt", ["x", "y"]))
