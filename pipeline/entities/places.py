@@ -47,15 +47,25 @@ def short_form(name: str, ethnic: tuple[str, ...]) -> str:
         if name.endswith(w) and len(name) > len(w):
             name = name[: -len(w)]
             break
+    forms, lasts = _ethnic_forms(ethnic)
     changed = True
-    while changed:   # …蒙古族藏族自治州: strip every ethnic group at the end
+    while changed and name[-1:] in lasts:   # …蒙古族藏族自治州: strip every ethnic group at the end
         changed = False
-        for e in ethnic:
-            for form in (e, e[:-1]):          # 维吾尔族 is written 维吾尔 in 新疆维吾尔自治区
-                if len(form) >= 2 and name.endswith(form) and len(name) - len(form) >= 2:
-                    name = name[: -len(form)]
-                    changed = True
+        for form in forms:
+            if name.endswith(form) and len(name) - len(form) >= 2:
+                name = name[: -len(form)]
+                changed = True
     return name
+
+
+@lru_cache(maxsize=4)
+def _ethnic_forms(ethnic: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+    """Each group's name and its short form (维吾尔族 is written 维吾尔 in 新疆维吾尔自治区), in
+    the order they are tried; and their last characters: most names end in none of them, and
+    are done without a look at the ~110 forms (8,600 divisions: 0.6 s of a worker's first
+    document before)."""
+    forms = tuple(f for e in ethnic for f in (e, e[:-1]) if len(f) >= 2)
+    return forms, frozenset(f[-1] for f in forms)
 
 
 @lru_cache(maxsize=1)
