@@ -11,6 +11,7 @@ Four rules, each a general mechanism over the tokens of one sentence:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -463,16 +464,17 @@ def division_cands(text: str, toks: list[Tok], lex: Lexicon) -> list[Cand]:
     divs = divisions(lex.tag)
     if not (divs.full or divs.short or divs.county_short) or not toks:
         return []
-    ends = {t.end for t in toks}
+    ends = sorted({t.end for t in toks})
     out: list[Cand] = []
     county_hits: dict[str, list[int]] = {}
     confirmed: set[str] = set()
     found_full: set[str] = set()
     for t in toks:
         p = t.start
-        for n in range(10, 1, -1):
-            w = text[p:p + n]
-            if len(w) < n or p + n not in ends or w in lex.gazetteer:
+        # names of 2-10 characters that end where a token ends, longest first
+        for e in reversed(ends[bisect_right(ends, p + 1):bisect_right(ends, p + 10)]):
+            w, n = text[p:e], e - p
+            if w in lex.gazetteer:
                 continue
             if w in divs.full or w in divs.short:
                 out.append(Cand(p, p + n, "GPE", "gazetteer", prio=5, canonical=divs.full.get(w) or divs.short[w]))
