@@ -57,3 +57,29 @@ def test_empty_document_gives_no_sentences():
     doc = make_doc()
     segment(doc)
     assert doc.tables.get("sentences", []) == []
+
+
+def test_jiebas_dictionary_is_cached_privately_and_a_damaged_cache_is_not_trusted(tmp_path):
+    """A fresh process reads jieba's stock dictionary from the pipeline's own pickle in the
+    user's cache folder; a damaged one is ignored (jieba's own cache is read) and rewritten."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = ("import sys, jieba; from pipeline import segment; tok = segment.stock_jieba(); "
+             "ref = jieba.Tokenizer(); ref.initialize(); "
+             "print(segment._freq_cache()); print(ref.FREQ == tok.FREQ and ref.total == tok.total)")
+    env = {**__import__("os").environ, "XDG_CACHE_HOME": str(tmp_path)}
+    root = Path(__file__).resolve().parents[1]
+
+    def run() -> tuple[Path, str]:
+        out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=root, capture_output=True,
+                             text=True, check=True).stdout.split("\n")
+        return Path(out[0]), out[1]
+
+    path, same = run()
+    assert same == "True" and path.parent == tmp_path / "pipeline" and path.stat().st_size > 1_000_000
+    assert oct(path.parent.stat().st_mode & 0o777) == "0o700"
+    path.write_bytes(b"not a pickle")
+    path2, same = run()
+    assert path2 == path and same == "True" and path.stat().st_size > 1_000_000
