@@ -285,6 +285,18 @@ def test_deictic_country_and_region_are_gpe_with_canonicals():
     assert canon(doc, "我省") == "我省"
 
 
+def test_the_region_of_a_report_is_the_whole_name_opening_its_title():
+    """广州市 whose 州 is also an administrative ending: 我市 is 广州市, as 我市 of 苏州市 is 苏州市."""
+    for title, place in (("2025年广州市政府工作报告", "广州市"), ("2025年苏州市政府工作报告", "苏州市")):
+        doc = Document(source="r.txt", kind="txt", content_hash="cd" * 32)
+        doc.blocks = [Block(page=1, role="title", text=title),
+                      Block(page=1, role="body", text="过去一年，我市经济稳中有进。")]
+        doc.finalize()
+        segment(doc)
+        extract(doc, lexicon(), NoModel(), {"english": True, "divisions": False})
+        assert canon(doc, "我市") == place, title
+
+
 def test_generic_company_heads_need_a_proper_name_before_them():
     got = ents(run("目前公司订单饱满，预计公司明年扩产，科技公司纷纷跟进。",
                    "宏发股份有限公司和中国中车集团发布公告。",

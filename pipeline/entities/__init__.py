@@ -260,11 +260,13 @@ def _region(doc: Document, cands: list[Cand], lex: Lexicon) -> str | None:
             return c.canonical or doc.text[c.start:c.end]
     for a, b in titles:
         head = re.sub(r"^[\s\d０-９]*年(?:度)?", "", doc.text[a:b].strip())
-        for n in range(2, min(len(head), 10) + 1):
+        for n in range(min(len(head), 10), 1, -1):   # the whole name first: 广州市, not 广州
             name = head[:n]
             if not (name.endswith(lex.gpe_suffixes) and all(is_cjk(ch) for ch in name)):
                 continue
-            stem = name.rstrip("".join(lex.gpe_suffixes))
+            # the administrative ending itself (广州市 -> 广州), not every ending character (-> 广)
+            ending = max((x for x in lex.gpe_suffixes if name.endswith(x)), key=len)
+            stem = name[:len(name) - len(ending)]
             if any((lex.tag(w) or "").startswith("ns") or lex.gazetteer.get(w) == "GPE" for w in (name, stem)):
                 return name
     return None
