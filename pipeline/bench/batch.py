@@ -38,8 +38,9 @@ def add_parser(sub) -> None:
     p.add_argument("--no-write", action="store_true", help="print only")
     p.add_argument("--note", default="", help="a line to add to the entry (e.g. machine load)")
     p.add_argument("--repeat", type=int, default=1, metavar="N",
-                   help="rounds of bare + each --jobs run, interleaved; the table shows each run's median "
-                        "round (a shared VM's timings vary by ~10 %% from run to run)")
+                   help="rounds of bare + each --jobs run, interleaved (every other round runs the job counts "
+                        "in reverse); the table shows each run's median round (a shared VM's timings vary by "
+                        "~10 %% from run to run)")
     p.set_defaults(func=main)
 
 
@@ -228,7 +229,9 @@ def main(args) -> int:
     for k in range(rounds):
         bares.append(bare_extract(files))
         print(f"round {k + 1}: bare extract_text: {bares[-1].seconds:.1f}s", file=sys.stderr)
-        for jobs in args.jobs:
+        # every other round runs the job counts in reverse, so a VM that slows down or speeds
+        # up over a round does not always favour the same one
+        for jobs in (args.jobs if k % 2 == 0 else list(reversed(args.jobs))):
             out = work / f"jobs{jobs}"
             if out.exists():
                 import shutil
@@ -280,7 +283,8 @@ def main(args) -> int:
                      "(target ≥ 0.7×)")
     if rounds > 1:
         lines.append(f"- {rounds} rounds, each bare then every job count; the table shows each run's median round, "
-                     "peak memory the worst round. Seconds per round: bare "
+                     "peak memory the worst round; even rounds ran the job counts in reverse order. "
+                     "Seconds per round: bare "
                      + "/".join(f"{b.seconds:.1f}" for b in bares) + "; "
                      + "; ".join(f"--jobs {j} " + "/".join(f"{r.seconds:.1f}" for r in by_jobs[j]) for j in args.jobs))
         if 1 in by_jobs and 2 in by_jobs:
@@ -298,7 +302,7 @@ def main(args) -> int:
         "- where the --jobs " + str(runs[0].jobs) + " workers' time went: " + (", ".join(
             f"{k} {v:.1f} s ({100 * v / sum(runs[0].stage_seconds.values()):.0f} %)"
             for k, v in runs[0].stage_seconds.items()) or "n/a"),
-        f"- one worker's start-up to its first result (imports + models): "
+        "- one worker's start-up to its first result (imports + models): "
         + ", ".join(f"{m} {s:.1f} s" for m, s in startup.items()),
         "",
     ]
