@@ -168,6 +168,9 @@ def train(shared: Path, out: Path, corpora: list[str], log: Callable[[str], None
             del raw
         clusters = load_clusters(out / CLUSTERS_FILE)
     known = known_names()
+    if not country_names():
+        log("warning: pycountry is not installed (pip install -e '.[train]'): the lexicon has no country "
+            "names, so this model will not match the shipped one")
     full_lexicon = {**known, **lexicon_of(total)}
     fold_lexicons = [{**known, **lexicon_of(total - per_fold[k])} for k in range(folds)]
     for i, (text, ents) in enumerate(train_set):
