@@ -286,8 +286,10 @@ def test_deictic_country_and_region_are_gpe_with_canonicals():
 
 
 def test_the_region_of_a_report_is_the_whole_name_opening_its_title():
-    """广州市 whose 州 is also an administrative ending: 我市 is 广州市, as 我市 of 苏州市 is 苏州市."""
-    for title, place in (("2025年广州市政府工作报告", "广州市"), ("2025年苏州市政府工作报告", "苏州市")):
+    """广州市 whose 州 is also an administrative ending: 我市 is 广州市, as 我市 of 苏州市 is 苏州市;
+    and the name stops at its ending when the next word starts with one (灞桥区国民经济 -> 灞桥区)."""
+    for title, place in (("2025年广州市政府工作报告", "广州市"), ("2025年苏州市政府工作报告", "苏州市"),
+                         ("2025年灞桥区国民经济统计公报", "灞桥区"), ("2025年叶城县市场监管报告", "叶城县")):
         doc = Document(source="r.txt", kind="txt", content_hash="cd" * 32)
         doc.blocks = [Block(page=1, role="title", text=title),
                       Block(page=1, role="body", text="过去一年，我市经济稳中有进。")]

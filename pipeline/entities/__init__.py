@@ -267,9 +267,15 @@ def _region(doc: Document, cands: list[Cand], lex: Lexicon) -> str | None:
             # the administrative ending itself (广州市 -> 广州), not every ending character (-> 广)
             ending = max((x for x in lex.gpe_suffixes if name.endswith(x)), key=len)
             stem = name[:len(name) - len(ending)]
-            if any((lex.tag(w) or "").startswith("ns") or lex.gazetteer.get(w) == "GPE" for w in (name, stem)):
+            # the stem alone vouches for the name only when it is not itself a whole place name
+            # already (灞桥区国民经济…: 灞桥区 is the place, not 灞桥区国)
+            if _place(name, lex) or (_place(stem, lex) and not stem.endswith(lex.gpe_suffixes)):
                 return name
     return None
+
+
+def _place(word: str, lex: Lexicon) -> bool:
+    return (lex.tag(word) or "").startswith("ns") or lex.gazetteer.get(word) == "GPE"
 
 
 @stage("entities")
