@@ -16,6 +16,7 @@ import pickle
 import re
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -226,20 +227,40 @@ def _freq_cache() -> Path | None:
     dictionary or interpreter never reads a stale one. A pickle loads in ~0.2 s where jieba's
     own marshal cache takes ~0.6 s: that is in every worker's start-up."""
     import jieba
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    home = os.environ.get("HOME", "")
+    if os.path.isabs(xdg):          # the XDG spec: a relative value is to be ignored
+        root = Path(xdg) / "pipeline"
+    elif os.path.isabs(home) and home != "/":
+        root = Path(home) / ".cache" / "pipeline"
+    else:
+        return None                 # no home of our own: no cache (jieba's own is used)
     try:
         dict_file = Path(jieba.__file__).parent / "dict.txt"
         st = dict_file.stat()
-        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pipeline"
-    except (OSError, RuntimeError):
+    except OSError:
         return None
     key = hashlib.sha1(f"{dict_file}|{st.st_size}|{st.st_mtime_ns}|{jieba.__version__}|"
                        f"{sys.version_info[:2]}".encode()).hexdigest()[:16]
     return root / f"jieba-stock-{key}.pickle"
 
 
+def _trusted(path: Path) -> bool:
+    """Ours alone: the file and its folder owned by this user and writable by no one else
+    (a pickle runs code when loaded: one another user could write must not be read)."""
+    try:
+        for p in (path, path.parent):
+            st = p.stat()
+            if st.st_uid != os.getuid() or st.st_mode & 0o022:
+                return False
+    except (OSError, AttributeError):   # missing; or no getuid (Windows): no cache
+        return False
+    return True
+
+
 def _read_freq_cache() -> tuple[dict[str, int], int] | None:
     path = _freq_cache()
-    if path is None:
+    if path is None or not _trusted(path):
         return None
     try:
         with path.open("rb") as fh:
@@ -259,6 +280,11 @@ def _write_freq_cache(freq: dict[str, int], total: int) -> None:
     tmp = None
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        now = time.time()
+        for old in path.parent.glob(".jieba-*.tmp"):    # left by a writer that was killed
+            with contextlib.suppress(OSError):
+                if now - old.stat().st_mtime > 600:
+                    old.unlink()
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".jieba-", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump((freq, total), fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -273,11 +299,12 @@ def _write_freq_cache(freq: dict[str, int], total: int) -> None:
 def stock_word_tags() -> dict[str, str]:
     """jieba's stock dictionary: word -> its part of speech (nr, ns, nt, nz, n, v …).
 
-    The very table jieba.posseg reads from the dictionary file when imported (facts tags
-    with it too), so a process reads it once, not twice (~0.25 s of a worker's start-up).
-    Shared: read it, never change it."""
+    A copy of the table jieba.posseg reads from the dictionary file when imported (facts tags
+    with it too), so a process reads the file once, not twice (~0.25 s of a worker's
+    start-up). A copy, because posseg adds the tags of user words (jieba.add_word(…, tag=…))
+    to its own table on every cut: the CRF's features must not change in the middle of a run."""
     import jieba.posseg
-    return jieba.posseg.dt.word_tag_tab
+    return dict(jieba.posseg.dt.word_tag_tab)
 
 
 def _init_global_jieba() -> None:

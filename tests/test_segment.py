@@ -83,3 +83,9 @@ def test_jiebas_dictionary_is_cached_privately_and_a_damaged_cache_is_not_truste
     path.write_bytes(b"not a pickle")
     path2, same = run()
     assert path2 == path and same == "True" and path.stat().st_size > 1_000_000
+    # a well-formed pickle that others could have written is never loaded
+    import pickle
+    path.write_bytes(pickle.dumps(({"假": 1}, 1)))
+    path.chmod(0o666)
+    _, same = run()
+    assert same == "True" and oct(path.stat().st_mode & 0o777) == "0o600"
