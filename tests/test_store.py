@@ -45,9 +45,8 @@ def test_rewrite_replaces_a_documents_rows_and_a_failed_write_keeps_the_old_ones
 
 
 def test_values_of_another_type_are_cast_as_the_database_would(store):
-    """Rows go in as typed Arrow columns; a value Arrow will not take for its column (a numeric
-    string in an int column) still reaches DuckDB, which casts it; an int in a float column is
-    a float."""
+    """Rows go in as columns of Python values that the INSERT casts to the column's type: a
+    numeric string in an int column is the int, an int in a float column a float."""
     odd = recs("d1", "a.txt", ["x", "y", "z"])
     odd["words"][1]["n"] = "41"
     odd["words"][2]["score"] = 2
@@ -125,3 +124,21 @@ def test_a_second_run_on_the_same_dir_gets_a_clear_error(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_storing_rows_does_not_import_pandas(tmp_path):
+    """The parent of a batch run writes every document; importing pandas there (~0.9 s of CPU)
+    would be taken from the workers when they use every core."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    probe = ("import sys; from pipeline.store import Store; s = Store(sys.argv[1]); "
+             "s.ensure_tables({'words': %r}); "
+             "s.write('a.txt', 'h', 'k', {'documents': [{'doc_id': 'd', 'source': 'a.txt', 'pages': 1, "
+             "'chars': 3, 'status': 'ok', 'message': ''}], 'words': [{'doc_id': 'd', 'n': 1, 'word': 'x', "
+             "'score': None}]}); s.export(); print('pandas' in sys.modules)") % (SPEC,)
+    out = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "out")], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1], check=True).stdout.strip()
+    assert out == "False"
+    assert (tmp_path / "out" / "words.csv").read_text().splitlines()[1] == "d,1,x,"
+
