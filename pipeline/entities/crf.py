@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import threading
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
@@ -104,26 +104,23 @@ def load_clusters(path: Path) -> dict | None:
     raw = json.loads(path.read_text(encoding="utf-8"))
     return {"c": {c: (str(a), str(b)) for c, (a, b) in raw["c"].items()},
             "b": {k: str(v) for k, v in raw["b"].items()}}
+
+
 MAX_NAME = 12
 
 
-_LONGEST: dict[int, tuple[dict, dict[str, int]]] = {}
+class NameLexicon(dict):
+    """Known names (name -> label) with, derived once, the length of the longest name each
+    first character opens (at most MAX_NAME), so a position is tried only at lengths a name
+    could have."""
 
-
-def _longest_by_first(lexicon: dict[str, str]) -> dict[str, int]:
-    """First character -> length of the longest lexicon name it opens (at most MAX_NAME), so a
-    position is tried only at lengths a name could have. Cached per lexicon object."""
-    hit = _LONGEST.get(id(lexicon))
-    if hit is not None and hit[0] is lexicon:
-        return hit[1]
-    table: dict[str, int] = {}
-    for name in lexicon:
-        if 2 <= len(name) <= MAX_NAME and len(name) > table.get(name[0], 0):
-            table[name[0]] = len(name)
-    if len(_LONGEST) >= 8:
-        _LONGEST.clear()
-    _LONGEST[id(lexicon)] = (lexicon, table)
-    return table
+    @cached_property
+    def longest(self) -> dict[str, int]:
+        table: dict[str, int] = {}
+        for name in self:
+            if 2 <= len(name) <= MAX_NAME and len(name) > table.get(name[0], 0):
+                table[name[0]] = len(name)
+        return table
 
 
 def lexicon_marks(text: str, lexicon: dict[str, str] | None) -> list[str]:
@@ -133,7 +130,7 @@ def lexicon_marks(text: str, lexicon: dict[str, str] | None) -> list[str]:
     marks = [""] * n
     if not lexicon:
         return marks
-    longest = _longest_by_first(lexicon)
+    longest = (lexicon if isinstance(lexicon, NameLexicon) else NameLexicon(lexicon)).longest
     i = 0
     while i < n:
         for k in range(min(longest.get(text[i], 0), n - i), 1, -1):
@@ -325,7 +322,7 @@ class CrfNer:
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(str(path / MODEL_FILE))
         lex = path / LEXICON_FILE
-        self.lexicon = json.loads(lex.read_text(encoding="utf-8")) if lex.is_file() else None
+        self.lexicon = NameLexicon(json.loads(lex.read_text(encoding="utf-8"))) if lex.is_file() else None
         self.clusters = load_clusters(path / CLUSTERS_FILE) if self.version >= 4 else None
         names = path / "names.json"
         self.names = NameList(json.loads(names.read_text(encoding="utf-8"))) if names.is_file() else None

@@ -17,7 +17,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable
 
-CLUSTERS_FILE = "clusters.json"
 WINDOW = (-2, -1, 1, 2)
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 import random
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from ..crf import CLUSTERS_FILE, FEATURES, LEXICON_FILE, MAX_NAME, MODEL_FILE, CrfNer, bioes_tags, features, load_clusters
+from ..crf import (CLUSTERS_FILE, FEATURES, LEXICON_FILE, MAX_NAME, MODEL_FILE, CrfNer, NameLexicon, bioes_tags,
+                   features, load_clusters)
+from ...script import is_cjk
 from .corpora import corpus_samples
 from .formats import split_long
 from .labels import LABELS, map_sample
@@ -60,7 +63,8 @@ def known_names() -> dict[str, str]:
     return out
 
 
-def country_names() -> list[str]:
+@lru_cache(maxsize=1)
+def country_names() -> tuple[str, ...]:
     """The Chinese names of the world's countries and territories, current (ISO 3166-1, official
     and common names) and former (ISO 3166-3, where translated: 上沃尔特共和国), from pycountry's
     translations (zh_CN has no entry for some former ones: 扎伊尔, 南斯拉夫).
@@ -69,7 +73,7 @@ def country_names() -> list[str]:
         import gettext
         import pycountry
     except ImportError:
-        return []
+        return ()
     names: set[str] = set()
     for domain, db in (("iso3166-1", pycountry.countries), ("iso3166-3", pycountry.historic_countries)):
         try:
@@ -80,9 +84,9 @@ def country_names() -> list[str]:
             for attr in ("name", "common_name", "official_name"):
                 en = getattr(c, attr, None)
                 zh = tr.gettext(en) if en else ""
-                if zh and zh != en and all("\u4e00" <= ch <= "\u9fff" for ch in zh):
+                if zh and zh != en and all(is_cjk(ch) for ch in zh):
                     names.add(zh)
-    return sorted(names)
+    return tuple(sorted(names))
 
 
 def name_stats(shared: Path, corpora: list[str]) -> dict:
@@ -172,7 +176,7 @@ def train(shared: Path, out: Path, corpora: list[str], log: Callable[[str], None
         log("warning: pycountry is not installed (pip install -e '.[train]'): the lexicon has no country "
             "names, so this model will not match the shipped one")
     full_lexicon = {**known, **lexicon_of(total)}
-    fold_lexicons = [{**known, **lexicon_of(total - per_fold[k])} for k in range(folds)]
+    fold_lexicons = [NameLexicon({**known, **lexicon_of(total - per_fold[k])}) for k in range(folds)]
     for i, (text, ents) in enumerate(train_set):
         trainer.append(features(text, feature_set, fold_lexicons[(i // 200) % folds], clusters),
                        bioes_tags(len(text), ents))
