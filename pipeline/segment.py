@@ -209,14 +209,16 @@ def stock_jieba():
     import jieba
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
-    freq = _read_freq_cache()
+    cache = _freq_cache()
+    freq = _read_freq_cache(cache) if cache else None
     if freq is not None:
         with tok.lock:
             tok.FREQ, tok.total = freq
             tok.initialized = True
     else:
         tok.initialize()
-        _write_freq_cache(tok.FREQ, tok.total)
+        if cache:
+            _write_freq_cache(cache, tok.FREQ, tok.total)
     return tok
 
 
@@ -258,9 +260,8 @@ def _trusted(path: Path) -> bool:
     return True
 
 
-def _read_freq_cache() -> tuple[dict[str, int], int] | None:
-    path = _freq_cache()
-    if path is None or not _trusted(path):
+def _read_freq_cache(path: Path) -> tuple[dict[str, int], int] | None:
+    if not _trusted(path):
         return None
     try:
         with path.open("rb") as fh:
@@ -272,11 +273,8 @@ def _read_freq_cache() -> tuple[dict[str, int], int] | None:
     return None
 
 
-def _write_freq_cache(freq: dict[str, int], total: int) -> None:
+def _write_freq_cache(path: Path, freq: dict[str, int], total: int) -> None:
     """Atomically (temporary file, then rename): workers starting together may all write it."""
-    path = _freq_cache()
-    if path is None:
-        return
     tmp = None
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
