@@ -19,7 +19,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -247,11 +247,9 @@ def main(args) -> int:
     bare = median_of(bares)
     runs: list[Run] = []
     for jobs in args.jobs:
-        med = median_of(by_jobs[jobs])
         worst = max(by_jobs[jobs], key=lambda r: r.peak)   # memory: the worst round, not the median
-        med.peak, med.peak_first_half = worst.peak, worst.peak_first_half
-        med.peak_pss = max(r.peak_pss for r in by_jobs[jobs])
-        runs.append(med)
+        runs.append(replace(median_of(by_jobs[jobs]), peak=worst.peak, peak_first_half=worst.peak_first_half,
+                            peak_pss=max(r.peak_pss for r in by_jobs[jobs])))
     last = runs[-1]
     again = pipeline_run(files, work / f"jobs{last.jobs}", last.jobs)
     print(f"no-change re-run: {again.seconds:.2f}s; {again.summary}", file=sys.stderr)
